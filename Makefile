@@ -1,0 +1,36 @@
+# The two commands a new user needs: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench install clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sqmsbot needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing pinned dependencies into $(VENV) (first run only)…"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/sqmsbot db upgrade --quiet
+	@$(BIN)/sqmsbot run
+
+test: $(STAMP)
+	@$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(BIN)/ruff check sqmsbot commands jobs migrations tests bench
+	$(BIN)/ruff format --check sqmsbot commands jobs migrations tests bench
+	$(BIN)/mypy sqmsbot commands jobs
+	$(BIN)/hadolint Dockerfile
+
+bench: $(STAMP)
+	@for b in bench/[a-z]*.py; do $(BIN)/python -m bench.$$(basename $$b .py) --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) var/*.db var/*.db-*

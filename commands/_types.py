@@ -1,0 +1,82 @@
+"""Argument types shared by command modules: limits and normalisation people would expect."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+CATEGORY_WORDS = {
+    "man": "man", "people": "man", "人": "man", "人员": "man",
+    "machine": "machine", "equipment": "machine", "机": "machine", "设备": "machine",
+    "material": "material", "料": "material", "材料": "material", "物料": "material",
+    "method": "method", "process": "method", "法": "method", "方法": "method",
+    "measurement": "measurement", "测": "measurement", "测量": "measurement",
+    "environment": "environment", "环": "environment", "环境": "environment",
+}  # fmt: skip
+SOURCE_WORDS = {
+    "complaint": "complaint", "customer": "complaint", "投诉": "complaint", "客户投诉": "complaint",
+    "internal": "internal", "内部": "internal", "内部发现": "internal",
+    "audit": "audit", "审核": "audit", "稽核": "audit",
+    "mystery-shopper": "mystery-shopper", "mystery": "mystery-shopper", "神秘顾客": "mystery-shopper",
+    "kpi-alert": "kpi-alert", "kpi": "kpi-alert", "指标预警": "kpi-alert",
+}  # fmt: skip
+
+
+def _no_control(value: str, *, newlines: bool) -> str:
+    allowed = {"\n", "\t"} if newlines else set()
+    for ch in value:
+        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
+            raise PydanticCustomError("errors.control_characters", "control characters are not allowed")
+    return value
+
+
+def _single_line(value: str) -> str:
+    return _no_control(" ".join(value.split()), newlines=False)
+
+
+def _multi_line(value: str) -> str:
+    return _no_control(value.replace("\r\n", "\n").strip(), newlines=True)
+
+
+def _choice(words: dict[str, str], kind: str) -> BeforeValidator:
+    def pick(value: object) -> object:
+        if isinstance(value, str):
+            key = value.strip().lower()
+            if key in words:
+                return words[key]
+            raise PydanticCustomError(
+                "errors.invalid_choice",
+                "not a known value",
+                {"choices": ", ".join(sorted(set(words.values())))},
+            )
+        return value
+
+    return BeforeValidator(pick)
+
+
+def _priority(value: object) -> object:
+    if isinstance(value, str) and value.strip().upper() in ("P1", "P2", "P3", "P4"):
+        return value.strip().upper()
+    raise PydanticCustomError("errors.invalid_choice", "not a priority", {"choices": "P1, P2, P3, P4"})
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
+ShortText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_single_line)]
+Note = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_multi_line)]
+LongText = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multi_line)]
+CustomerRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s<>]+$")]
+Priority = Annotated[str, BeforeValidator(_priority)]
+Key = Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Category = Annotated[str, _choice(CATEGORY_WORDS, "category")]
+Source = Annotated[str, _choice(SOURCE_WORDS, "source")]
+Ref = Annotated[str, Field(min_length=1, max_length=40)]
+PersonRef = Annotated[str, Field(min_length=1, max_length=100)]
+PRIORITY_WORD = r"P[1-4]"
+REF_WORD = r"(?:[A-Za-z]{1,6}-)?#?\d{1,9}"

@@ -1,0 +1,33 @@
+"""What every incident subcommand does around its domain call: find the incident, tell people, reply."""
+
+from __future__ import annotations
+
+from sqmsbot.cmd.context import Ctx
+from sqmsbot.cmd.request import Reply
+from sqmsbot.domain import incidents
+from sqmsbot.messages import Message
+from sqmsbot.models import Incident, IncidentEvent
+from sqmsbot.notifications.audience import person_timezone
+from sqmsbot.notifications.incidents import incident_changed
+from sqmsbot.presenters.incident import card, ref, title_line
+
+
+def load(ctx: Ctx, text: str) -> Incident:
+    return incidents.get(ctx.session, number=incidents.parse_ref(text, prefix=ctx.org.ref_prefix))
+
+
+def viewer_timezone(ctx: Ctx) -> str:
+    return person_timezone(ctx.actor, ctx.org)
+
+
+def changed(ctx: Ctx, incident: Incident, event: IncidentEvent, done_key: str) -> Reply:
+    """Queue the notifications for this change and confirm it to the actor."""
+    incident_changed(
+        ctx.session, notifier=ctx.notify, org=ctx.org, incident=incident, event=event, actor=ctx.actor
+    )
+    confirmation = ctx.t(done_key, ref=ref(incident, ctx.org))
+    summary = title_line(incident, ctx.org, ctx.t)
+    the_card = card(incident, org=ctx.org, t=ctx.t, timezone=viewer_timezone(ctx))
+    return Reply(
+        [Message(text=f"✅ {confirmation}\n{summary}", blocks=the_card.blocks, ephemeral=True)]
+    )

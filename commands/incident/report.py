@@ -1,0 +1,162 @@
+"""Reporting and finding incidents: /incident (form), report, list, show."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from commands._types import (
+    PRIORITY_WORD,
+    Category,
+    CustomerRef,
+    Key,
+    LongText,
+    Priority,
+    Ref,
+    Source,
+    Title,
+)
+from commands.incident import command
+from commands.incident._common import changed, load, viewer_timezone
+from sqmsbot.cmd.context import Ctx
+from sqmsbot.cmd.help import command_help
+from sqmsbot.cmd.request import Reply
+from sqmsbot.cmd.spec import Args, NoArgs, Pos
+from sqmsbot.domain import incidents
+from sqmsbot.domain.incident_queries import list_incidents
+from sqmsbot.messages import Form, FormField
+from sqmsbot.presenters.incident import department_name, list_page, service_name, timeline
+
+
+@command.sub("new")
+def new(ctx: Ctx, _args: NoArgs) -> Reply:
+    """new
+
+    Typing the bare command opens the report form where the platform has forms (a Slack modal, a
+    Lark form card); the console shows the help instead, since its form is the command line.
+    """
+    t, org = ctx.t, ctx.org
+    fields = (
+        FormField(name="priority", label=t("fields.priority"), kind="select", required=True, initial="P3",
+                  options=tuple((p, p) for p in incidents.PRIORITIES)),
+        FormField(name="service", label=t("fields.service"), kind="select", required=True,
+                  options=tuple((s.key, s.name.get(t.locale)) for s in org.services)),
+        FormField(name="category", label=t("fields.category"), kind="select",
+                  options=tuple((c, t("category." + c)) for c in incidents.CATEGORIES)),
+        FormField(name="source", label=t("fields.source"), kind="select", initial="complaint",
+                  options=tuple((s, t("source." + s)) for s in incidents.SOURCES)),
+        FormField(name="customer_ref", label=t("fields.customer_ref"), max_length=64),
+        FormField(name="title", label=t("fields.title"), required=True, max_length=200),
+        FormField(name="description", label=t("fields.description"), kind="long_text", max_length=4000),
+    )  # fmt: skip
+    form = Form(title=t("incident.form_title"), command="incident report", fields=fields, submit_label=t("button.report"))
+    return Reply([command_help(command, t)], form=form)
+
+
+class ReportArgs(Args):
+    priority: Priority = "P3"
+    service: Key
+    title: Title
+    category: Category | None = None
+    source: Source = "complaint"
+    customer_ref: CustomerRef | None = None
+    description: LongText | None = None
+    department: Key | None = None
+
+
+@command.sub(
+    "report",
+    positional=(Pos("priority", match=PRIORITY_WORD, optional=True), Pos("service"), Pos("title", rest=True)),
+    aliases={"cust": "customer_ref", "customer": "customer_ref", "desc": "description", "cat": "category",
+             "src": "source", "dept": "department", "p": "priority"},
+    also=("上报", "报告"),
+)  # fmt: skip
+def report(ctx: Ctx, args: ReportArgs) -> Reply:
+    """report [P1-P4] SERVICE "TITLE" [cust=REF] [cat=CATEGORY] [source=SOURCE] [desc="…"] [dept=DEPT]
+
+    Shorthand first (priority, service, title), `key=value` for everything: what a frontline person
+    can type in seconds while the customer is still on the line. Priority defaults to P3.
+    """
+    incident = incidents.report(
+        ctx.session,
+        org=ctx.org,
+        actor=ctx.actor,
+        platform=ctx.platform,
+        now=ctx.now,
+        priority=args.priority,
+        service=args.service,
+        title=args.title,
+        source=args.source,
+        category=args.category,
+        customer_ref=args.customer_ref,
+        description=args.description,
+        department=args.department,
+    )
+    reply = changed(ctx, incident, incident.events[0], "incident.done.reported")
+    where = department_name(ctx.org, incident.department, ctx.t.locale)
+    extra = ctx.t("incident.reported_where", department=where, service=service_name(ctx.org, incident.service, ctx.t.locale))
+    first = reply.messages[0]
+    reply.messages[0] = first.model_copy(update={"text": first.text + "\n" + extra})
+    return reply
+
+
+class ListArgs(Args):
+    scope: Literal["mine", "dept", "open", "all"] | None = None
+    status: Literal["open", "new", "acknowledged", "waiting", "resolved", "closed"] | None = None
+    priority: Priority | None = None
+    service: Key | None = None
+    department: Key | None = None
+    page: int = Field(default=1, ge=1, le=100_000)
+
+
+@command.sub(
+    "list",
+    positional=(Pos("scope", match=r"mine|dept|open|all", optional=True),),
+    aliases={"dept": "department", "p": "priority"},
+    also=("列表",),
+)
+def list_(ctx: Ctx, args: ListArgs) -> Reply:
+    """list [mine|dept|open|all] [status=S] [priority=P] [service=S] [dept=D] [page=N]
+
+    With no scope: the open incidents of your department, or yours if you have no department yet.
+    """
+    scope = args.scope
+    status = args.status
+    if scope == "open":
+        scope, status = ("dept" if ctx.actor.department else "all"), status or "open"
+    if scope is None:
+        scope = "dept" if (ctx.actor.department or args.department) else "mine"
+        if status is None and not any((args.priority, args.service)):
+            status = "open"
+    page = list_incidents(
+        ctx.session, actor=ctx.actor, scope=scope, status=status, priority=args.priority,
+        service=args.service, department=args.department, page=args.page,
+    )  # fmt: skip
+    dept = args.department or ctx.actor.department
+    heading = ctx.t(
+        "incident.list_heading." + scope,
+        department=department_name(ctx.org, dept, ctx.t.locale) if dept else "",
+        status=ctx.t("status." + status) if status else ctx.t("status.any"),
+    )
+    next_command = None
+    if page.page < page.pages:
+        words = [f"/incident list {scope}"]
+        words += [f"{k}={v}" for k, v in (("status", status), ("priority", args.priority),
+                  ("service", args.service), ("dept", args.department)) if v]  # fmt: skip
+        next_command = " ".join([*words, f"page={page.page + 1}"])
+    return Reply([list_page(page, org=ctx.org, t=ctx.t, heading=heading, next_command=next_command)])
+
+
+class RefArgs(Args):
+    ref: Ref
+
+
+@command.sub("show", positional=(Pos("ref"),), also=("查看",))
+def show(ctx: Ctx, args: RefArgs) -> Reply:
+    """show SQ-N
+
+    Fields and the whole timeline, times in the reader's own zone.
+    """
+    incident = load(ctx, args.ref)
+    return Reply([timeline(incident, org=ctx.org, t=ctx.t, timezone=viewer_timezone(ctx))])

@@ -1,0 +1,123 @@
+"""The `sqmsbot` command: run the bot, open the console, manage the store."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import func, inspect, select
+
+from sqmsbot.config import ConfigError, Settings, load_org_config
+from sqmsbot.migrate import upgrade
+from sqmsbot.runtime import Runtime
+
+app = typer.Typer(
+    help="sqmsbot — service quality management in chat (Slack, Lark, and a console).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Manage the store (SQLite by default, PostgreSQL via SQMS_DATABASE_URL).")
+app.add_typer(db_app, name="db")
+
+
+def _runtime() -> Runtime:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return Runtime.from_settings(settings)
+    except ConfigError as exc:
+        typer.echo(f"sqmsbot: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _store_is_empty(runtime: Runtime) -> bool:
+    from sqmsbot.models import Incident, Person
+
+    with runtime.db.transaction() as session:
+        return not (session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Incident.id))))
+
+
+@app.command()
+def run() -> None:
+    """Run the bot on the platform whose credentials are set; the console when none are."""
+    runtime = _runtime()
+    platform = runtime.settings.platform
+    if platform != "console":
+        typer.echo(
+            f"sqmsbot: {platform} credentials are set, but this version only ships the console adapter. "
+            f"Unset them to use the console.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    _console(runtime, demo=False)
+
+
+@app.command()
+def console(
+    demo: Annotated[bool, typer.Option("--demo", help="Seed a demo organisation with 90 days of history first.")] = False,
+) -> None:
+    """Type chat commands in a terminal. Reads commands from standard input when it is not a terminal.
+
+    Console-only lines: `:as NAME [ROLE] [DEPT]` acts as that person, `:in #channel` changes channel,
+    `:help`, `:quit`.
+    """
+    _console(_runtime(), demo=demo)
+
+
+def _console(runtime: Runtime, *, demo: bool) -> None:
+    from sqmsbot.demo import seed_demo
+    from sqmsbot.i18n import Translator
+    from sqmsbot.platforms.console import run_console
+
+    upgrade(runtime.db.url)
+    t = Translator(runtime.org.default_locale)
+    if not demo and sys.stdin.isatty() and _store_is_empty(runtime):
+        answer = input(t("console.demo_question")).strip().lower()
+        demo = answer in ("", "y", "yes", "是", "好")
+    if demo:
+        if _store_is_empty(runtime):
+            summary = seed_demo(runtime)
+            typer.echo(t("console.demo_seeded", people=summary.people, incidents=summary.incidents, days=summary.days))
+        else:
+            typer.echo(t("console.demo_exists"))
+    run_console(runtime)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing when all is well.")] = False,
+) -> None:
+    """Apply every migration to the store in SQMS_DATABASE_URL (default: var/sqmsbot.db)."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    if not quiet:
+        typer.echo(f"Store is up to date: {settings.database_url}")
+
+
+@db_app.command("tables")
+def db_tables() -> None:
+    """List the store's tables, to check what a URL points at."""
+    runtime = _runtime()
+    for name in sorted(inspect(runtime.db.engine).get_table_names()):
+        typer.echo(name)
+
+
+@app.command("check-config")
+def check_config(
+    path: Annotated[Path | None, typer.Argument(help="The organisation file (default: SQMS_CONFIG).")] = None,
+) -> None:
+    """Validate an organisation file and say what is wrong with it, if anything."""
+    target = path or Settings().org_file
+    try:
+        org = load_org_config(target)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{target}: OK — {len(org.departments)} departments, {len(org.services)} services.")
+
+
+def main() -> None:
+    app()

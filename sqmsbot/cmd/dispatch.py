@@ -1,0 +1,176 @@
+"""The one path every command takes, whatever the platform (DESIGN §3).
+
+Resolve the actor, open one unit of work, bind the words to the subcommand's arguments, run it,
+commit once. Typed errors become a translated reply with usage and roll everything back; anything
+unexpected becomes "something went wrong (ref E-…)" with the trace in the log under that ref.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from sqmsbot.cmd.context import Ctx
+from sqmsbot.cmd.help import command_help, overview, usage_line
+from sqmsbot.cmd.request import CommandRequest, Reply
+from sqmsbot.cmd.spec import Command, Subcommand
+from sqmsbot.cmd.tokens import tokenize
+from sqmsbot.domain.people import resolve_actor
+from sqmsbot.errors import SqmsError, UsageError
+from sqmsbot.i18n import Translator, normalise_locale
+from sqmsbot.messages import Form, Message
+from sqmsbot.models import ProcessedRequest
+from sqmsbot.outbox import Notifier
+from sqmsbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+MAX_LINE = 12_000
+HELP_WORDS = {"help", "-h", "--help", "?", "帮助"}
+
+
+class _Failed(Exception):
+    """Carries a finished error reply out of the unit of work so that the rollback happens first."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
+def dispatch(request: CommandRequest, *, runtime: Runtime, commands: Mapping[str, Command]) -> Reply:
+    locale = normalise_locale(request.locale) or runtime.org.default_locale
+    try:
+        with runtime.db.transaction() as session:
+            if request.request_key:
+                done = session.get(ProcessedRequest, request.request_key)
+                if done is not None:
+                    return _reply_from_json(done.reply)
+            now = runtime.clock.now()
+            actor = resolve_actor(
+                session,
+                org=runtime.org,
+                platform=request.platform,
+                user_id=request.user_id,
+                now=now,
+                directory=runtime.directory(request.platform),
+                display_name=request.display_name,
+                locale=normalise_locale(request.locale),
+            )
+            locale = actor.locale or locale
+            t = Translator(locale)
+            ctx = Ctx(
+                session=session,
+                runtime=runtime,
+                request=request,
+                actor=actor,
+                t=t,
+                notify=Notifier(session, platform=request.platform, now=now),
+                now=now,
+            )
+            reply = _run(ctx, commands)
+            if request.request_key:
+                session.add(ProcessedRequest(key=request.request_key, created_at=now, reply=_reply_json(reply)))
+            return reply
+    except _Failed as failed:
+        return failed.reply
+    except IntegrityError:
+        if request.request_key:  # the same request, delivered twice at once: answer as the first did
+            with runtime.db.transaction() as session:
+                key = request.request_key
+                done = session.scalar(select(ProcessedRequest).where(ProcessedRequest.key == key))
+                if done is not None:
+                    return _reply_from_json(done.reply)
+        return _unexpected(locale)
+    except Exception:
+        return _unexpected(locale)
+
+
+def _run(ctx: Ctx, commands: Mapping[str, Command]) -> Reply:
+    t = ctx.t
+    line = ctx.request.text.strip()
+    command: Command | None = None
+    sub: Subcommand | None = None
+    try:
+        if len(line) > MAX_LINE:
+            raise UsageError("errors.line_too_long", max=MAX_LINE)
+        if "\x00" in line:
+            raise UsageError("errors.control_characters")
+        words = line.split(None, 1)
+        if not words or words[0].lstrip("/").lower() in HELP_WORDS:
+            return Reply([overview(commands.values(), t)])
+        name = words[0].lstrip("/").lower()
+        command = commands.get(name)
+        if command is None:
+            raise UsageError("errors.unknown_command", command=name[:40])
+        rest = words[1] if len(words) > 1 else ""
+        head = rest.split(None, 1)
+        if not head:
+            if command.default is None:
+                return Reply([command_help(command, t)])
+            sub = command.subcommands[command.default]
+            return _call(ctx, sub, "")
+        sub = command.find(head[0])
+        if sub is None and head[0].lower() in HELP_WORDS:
+            return Reply([command_help(command, t)])
+        if sub is None:
+            raise UsageError("errors.unknown_subcommand", command=name, sub=head[0][:40])
+        return _call(ctx, sub, head[1] if len(head) > 1 else "")
+    except SqmsError as error:
+        message = t(error.key, **_labelled(error.args_, t))
+        text = t("errors.reply", message=message)
+        if command is not None:
+            text += "\n" + usage_line(command, sub, t)
+        else:
+            text += "\n" + t("help.overview_hint")
+        raise _Failed(Reply([Message(text=text, ephemeral=True, ok=False)])) from None
+
+
+def _call(ctx: Ctx, sub: Subcommand, rest: str) -> Reply:
+    tokens = tokenize(rest)
+    if len(tokens) == 1 and not tokens[0].quoted and tokens[0].text.lower() in HELP_WORDS:
+        usage = ctx.t("help.usage", usage=sub.usage)
+        return Reply([Message(text=f"{ctx.t(sub.help_key)}\n{usage}", ephemeral=True)])
+    args = sub.bind(tokens)
+    result = sub.handler(ctx, args)
+    if isinstance(result, Reply):
+        return result
+    if isinstance(result, Message):
+        return Reply([result])
+    raise TypeError(f"{sub.command} {sub.name} returned {type(result).__name__}")
+
+
+def _labelled(args: dict[str, object], t: Translator) -> dict[str, object]:
+    """Field names in errors are shown as the reader's word for them."""
+    out = dict(args)
+    field = out.get("field")
+    if isinstance(field, str) and t.has(f"fields.{field}"):
+        out["field"] = t(f"fields.{field}")
+    status = out.get("status")
+    if isinstance(status, str) and t.has(f"status.{status}"):
+        out["status"] = t(f"status.{status}")
+    return out
+
+
+def _unexpected(locale: str) -> Reply:
+    ref = "E-" + secrets.token_hex(4).upper()
+    log.exception("unexpected error, ref %s", ref)
+    return Reply([Message(text=Translator(locale)("errors.unexpected", ref=ref), ephemeral=True, ok=False)])
+
+
+def _reply_json(reply: Reply) -> dict[str, object]:
+    return {
+        "messages": [m.model_dump(mode="json") for m in reply.messages],
+        "form": reply.form.model_dump(mode="json") if reply.form else None,
+    }
+
+
+def _reply_from_json(data: dict[str, object]) -> Reply:
+    messages = data.get("messages") or []
+    form = data.get("form")
+    assert isinstance(messages, list)
+    return Reply(
+        [Message.model_validate(m) for m in messages],
+        Form.model_validate(form) if form else None,
+    )

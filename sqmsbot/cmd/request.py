@@ -1,0 +1,49 @@
+"""What an adapter hands the dispatcher, and what the dispatcher hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqmsbot.messages import Form, Message
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """One chat command, normalised by an adapter. Mentions in `text` are already `<@user-id>` refs."""
+
+    platform: str
+    channel: str
+    user_id: str
+    text: str
+    workspace: str = ""
+    locale: str | None = None
+    display_name: str | None = None
+    request_key: str | None = None
+
+
+@dataclass
+class Reply:
+    """Messages for the actor, and optionally a form to open (a Slack modal, a Lark form card, prompts)."""
+
+    messages: list[Message] = field(default_factory=list)
+    form: Form | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(m.text for m in self.messages)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a platform tells us about a user we have not met before."""
+
+    display_name: str
+    locale: str | None = None
+    timezone: str | None = None
+
+
+class PeopleDirectory(Protocol):
+    """Looks a platform user up (Slack users.info, Lark contact API); None when the platform has no such user."""
+
+    def profile(self, platform_user_id: str) -> Profile | None: ...

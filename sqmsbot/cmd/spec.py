@@ -1,0 +1,197 @@
+"""How a command module declares its subcommands, and how a command line binds to their arguments.
+
+A subcommand is a function `(ctx, args) -> Reply`. Its docstring's first line is its usage (the same
+in every language); its one-line summary is translated in the catalogs as `help.<command>.<sub>`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from sqmsbot.cmd.tokens import Token
+from sqmsbot.errors import UsageError
+
+
+class Args(BaseModel):
+    """Base for argument models: unknown keys are refused, text is stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class NoArgs(Args):
+    pass
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A positional argument. `match`: the word must look like this to be taken (else an optional one is
+    skipped); `rest`: takes every remaining word."""
+
+    name: str
+    match: str | None = None
+    optional: bool = False
+    rest: bool = False
+
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass
+class Subcommand:
+    command: str
+    name: str
+    handler: Handler
+    args_model: type[Args]
+    positional: tuple[Pos, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)
+    flags: dict[str, str] = field(default_factory=dict)
+    also: tuple[str, ...] = ()
+
+    @property
+    def usage(self) -> str:
+        doc = inspect.getdoc(self.handler) or self.name
+        return f"/{self.command} {doc.splitlines()[0]}".rstrip()
+
+    @property
+    def help_key(self) -> str:
+        return f"help.{self.command}.{self.name}"
+
+    def option_names(self) -> list[str]:
+        return sorted(set(self.args_model.model_fields) | set(self.aliases))
+
+    def bind(self, tokens: list[Token]) -> Args:
+        """Turn words into the argument model; every problem becomes a UsageError with a catalog key."""
+        values: dict[str, Any] = {}
+        words: list[Token] = []
+        fields = self.args_model.model_fields
+        for token in tokens:
+            if token.key is not None:
+                name = self._field_for(token.key)
+                if name in values:
+                    raise UsageError("errors.repeated_option", option=token.key)
+                values[name] = token.text
+            elif not token.quoted and token.text.lower() in self.flags:
+                values[self.flags[token.text.lower()]] = True
+            else:
+                words.append(token)
+        index = 0
+        for pos in self.positional:
+            if pos.name in values:
+                continue
+            if pos.rest:
+                if index < len(words):
+                    values[pos.name] = " ".join(w.text for w in words[index:])
+                    index = len(words)
+                continue
+            if index >= len(words):
+                break
+            word = words[index]
+            if pos.match and not re.fullmatch(pos.match, word.text, re.IGNORECASE) and pos.optional:
+                continue
+            values[pos.name] = word.text
+            index += 1
+        if index < len(words):
+            raise UsageError("errors.unexpected_argument", word=_clip(words[index].text))
+        unknown = set(values) - set(fields)
+        if unknown:
+            raise UsageError("errors.unknown_option", option=sorted(unknown)[0], options=self._options())
+        try:
+            return self.args_model.model_validate(values)
+        except ValidationError as exc:
+            raise _usage_error(exc, values) from None
+
+    def _field_for(self, key: str) -> str:
+        lowered = key.lower().replace("-", "_")
+        if lowered in self.aliases:
+            return self.aliases[lowered]
+        if lowered in self.args_model.model_fields:
+            return lowered
+        raise UsageError("errors.unknown_option", option=_clip(key), options=self._options())
+
+    def _options(self) -> str:
+        return ", ".join(f"{name}=" for name in self.option_names())
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _usage_error(exc: ValidationError, values: dict[str, Any]) -> UsageError:
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    given = values.get(name)
+    shown = _clip(str(given)) if given is not None else ""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind.startswith("errors."):
+        return UsageError(kind, field=name, value=shown, **ctx)
+    if kind == "missing":
+        return UsageError("errors.missing_field", field=name)
+    if kind == "string_too_long":
+        return UsageError("errors.too_long", field=name, max=ctx.get("max_length", "?"))
+    if kind == "string_too_short":
+        return UsageError("errors.empty_field", field=name)
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return UsageError("errors.invalid_choice", field=name, value=shown, choices=expected)
+    if kind in ("int_parsing", "int_type", "int_from_float", "greater_than_equal", "less_than_equal"):
+        return UsageError("errors.invalid_number", field=name, value=shown)
+    return UsageError("errors.invalid_value", field=name, value=shown)
+
+
+class Command:
+    """A chat command (`/incident`, `/sq`): a named set of subcommands."""
+
+    def __init__(self, name: str, *, default: str | None = None) -> None:
+        self.name = name
+        self.default = default
+        self.subcommands: dict[str, Subcommand] = {}
+
+    @property
+    def help_key(self) -> str:
+        return f"help.{self.name}.summary"
+
+    def sub(
+        self,
+        name: str,
+        *,
+        positional: tuple[Pos, ...] = (),
+        aliases: dict[str, str] | None = None,
+        flags: dict[str, str] | None = None,
+        also: tuple[str, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        """Register a subcommand; the handler need not know how it is reached."""
+
+        def register(handler: Handler) -> Handler:
+            hints = get_type_hints(handler)
+            params = list(inspect.signature(handler).parameters)
+            model = hints.get(params[1]) if len(params) > 1 else NoArgs
+            if not (isinstance(model, type) and issubclass(model, Args)):
+                raise TypeError(f"{handler.__name__}: second parameter must be an Args model")
+            self.subcommands[name] = Subcommand(
+                command=self.name,
+                name=name,
+                handler=handler,
+                args_model=model,
+                positional=positional,
+                aliases=aliases or {},
+                flags=flags or {},
+                also=also,
+            )
+            return handler
+
+        return register
+
+    def find(self, word: str) -> Subcommand | None:
+        lowered = word.lower()
+        for sub in self.subcommands.values():
+            if lowered == sub.name or word in sub.also:
+                return sub
+        return None

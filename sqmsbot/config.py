@@ -1,0 +1,209 @@
+"""One Settings object from the environment, and the organisation file `sqmsbot.toml`.
+
+Settings hold what differs per deployment (URLs, secrets); the organisation file holds what the
+quality team owns (departments, services, values, targets, commitments). Both are validated at
+start-up so a typo stops the bot with the file, key and problem named instead of failing later.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_ORG_FILE = REPO_ROOT / "sqmsbot.example.toml"
+LOCALES = ("en", "zh_CN")
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+class Settings(BaseSettings):
+    """Deployment settings, read from `SQMS_*` variables (and the platforms' own names for tokens)."""
+
+    model_config = SettingsConfigDict(env_prefix="SQMS_", extra="ignore")
+
+    database_url: str = "sqlite:///var/sqmsbot.db"
+    config: Path = Path("sqmsbot.toml")
+    log_level: str = "INFO"
+    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str | None = None
+    lark_app_id: str | None = Field(default=None, validation_alias="LARK_APP_ID")
+    lark_app_secret: str | None = Field(default=None, validation_alias="LARK_APP_SECRET")
+
+    @property
+    def org_file(self) -> Path:
+        """The organisation file in use: `SQMS_CONFIG`, else the shipped, commented example."""
+        return self.config if self.config.exists() else EXAMPLE_ORG_FILE
+
+    @property
+    def platform(self) -> str:
+        """Which chat platform `sqmsbot run` serves: the first whose credentials are set."""
+        if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
+            return "slack"
+        if self.lark_app_id and self.lark_app_secret:
+            return "lark"
+        return "console"
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+class LocalizedName(BaseModel):
+    """A display name in each language; a plain string in the file stands for every language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str = Field(min_length=1, max_length=80)
+    zh_CN: str | None = Field(default=None, min_length=1, max_length=80)
+
+    def get(self, locale: str) -> str:
+        return self.zh_CN if locale == "zh_CN" and self.zh_CN else self.en
+
+
+def _localized(value: Any) -> Any:
+    return {"en": value} if isinstance(value, str) else value
+
+
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+
+
+class Department(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: Key
+    name: LocalizedName
+    timezone: str = "UTC"
+    locale: str = "en"
+    channels: dict[str, str] = Field(default_factory=dict)
+
+    _name = field_validator("name", mode="before")(_localized)
+    _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"locale must be one of {', '.join(LOCALES)}")
+        return value
+
+    def channel(self, platform: str) -> str:
+        """The department's channel on a platform; the console uses `#<key>` unless told otherwise."""
+        return self.channels.get(platform) or f"#{self.key}"
+
+
+class Service(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: Key
+    name: LocalizedName
+    department: str
+
+    _name = field_validator("name", mode="before")(_localized)
+
+
+class CompanyValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: Key
+    name: LocalizedName
+
+    _name = field_validator("name", mode="before")(_localized)
+
+
+class KpiTargets(BaseModel):
+    """Targets the digests compare against (fractions for rates, hours for times)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fcr_rate: float | None = Field(default=None, ge=0, le=1)
+    reopen_rate: float | None = Field(default=None, ge=0, le=1)
+    csat: float | None = Field(default=None, ge=0, le=1)
+    mtta_hours: float | None = Field(default=None, gt=0)
+    mttr_hours: float | None = Field(default=None, gt=0)
+    sla_attainment: float | None = Field(default=None, ge=0, le=1)
+
+
+class OrgConfig(BaseModel):
+    """The organisation file: what the quality team configures."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = "sqmsbot"
+    default_locale: str = "en"
+    timezone: str = "UTC"
+    ref_prefix: str = Field(default="SQ", pattern=r"^[A-Z]{1,6}$")
+    admins: list[str] = Field(default_factory=list)
+    departments: list[Department] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1)
+    values: list[CompanyValue] = Field(default_factory=list)
+    kpi_targets: KpiTargets = Field(default_factory=KpiTargets)
+    sla: dict[str, Any] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"default_locale must be one of {', '.join(LOCALES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> OrgConfig:
+        for kind, items in (("departments", self.departments), ("services", self.services)):
+            keys = [item.key for item in items]
+            duplicates = sorted({k for k in keys if keys.count(k) > 1})
+            if duplicates:
+                raise ValueError(f"{kind}: duplicate key(s) {', '.join(duplicates)}")
+        known = {d.key for d in self.departments}
+        for service in self.services:
+            if service.department not in known:
+                raise ValueError(
+                    f"services: {service.key!r} names department {service.department!r}, "
+                    f"which is not one of {', '.join(sorted(known))}"
+                )
+        return self
+
+    @cached_property
+    def department_by_key(self) -> dict[str, Department]:
+        return {d.key: d for d in self.departments}
+
+    @cached_property
+    def service_by_key(self) -> dict[str, Service]:
+        return {s.key: s for s in self.services}
+
+    def department(self, key: str) -> Department | None:
+        return self.department_by_key.get(key)
+
+    def service(self, key: str) -> Service | None:
+        return self.service_by_key.get(key)
+
+
+class ConfigError(Exception):
+    """The organisation file cannot be used; the message names the file, key and problem."""
+
+
+def load_org_config(path: Path) -> OrgConfig:
+    """Read and validate the organisation file, turning every problem into one readable error."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return OrgConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            where = re.sub(r"\.(\d+)", r"[\1]", where)
+            problems.append(f"  {where}: {error['msg']}")
+        raise ConfigError(f"{path}: invalid organisation file\n" + "\n".join(problems)) from exc

@@ -1,0 +1,72 @@
+"""Message catalogs (en, zh_CN) and the translator every reply is built with.
+
+Catalogs are TOML tables so translators see the structure; keys are dotted paths into them.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALES = ("en", "zh_CN")
+DEFAULT_LOCALE = "en"
+_CATALOG_DIR = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
+@cache
+def catalog(locale: str) -> dict[str, str]:
+    """All keys of one language, flattened to dotted paths."""
+    path = _CATALOG_DIR / f"{locale}.toml"
+    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def normalise_locale(value: str | None) -> str | None:
+    """Map what platforms send (zh-CN, zh_cn, zh-Hans, en-US) onto a catalog we have."""
+    if not value:
+        return None
+    v = value.replace("-", "_").lower()
+    if v.startswith("zh"):
+        return "zh_CN"
+    if v.startswith("en"):
+        return "en"
+    return None
+
+
+class Translator:
+    """Looks keys up in one language and fills in named arguments."""
+
+    def __init__(self, locale: str | None) -> None:
+        self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
+        self._texts = catalog(self.locale)
+
+    def __call__(self, key: str, **args: Any) -> str:
+        template = self._texts.get(key)
+        if template is None:
+            log.error("missing catalog key %s in %s", key, self.locale)
+            return key
+        try:
+            return template.format(**args) if args else template
+        except (KeyError, IndexError, ValueError):
+            log.exception("catalog key %s in %s does not fit its arguments", key, self.locale)
+            return template
+
+    def has(self, key: str) -> bool:
+        return key in self._texts
+
+
+def translator(locale: str | None) -> Translator:
+    return Translator(locale)

@@ -1,0 +1,84 @@
+"""Incidents, their append-only timeline, and the departments brought in to help."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sqmsbot.models.base import Base
+from sqmsbot.models.people import Person
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incidents_department_status", "department", "status"),
+        Index("ix_incidents_status_reported_at", "status", "reported_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(2))
+    service: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(24))
+    customer_ref: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str] = mapped_column(String(32))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    reported_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    waiting_since: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    first_contact_resolution: Mapped[bool] = mapped_column(default=False)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime]
+
+    reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id], lazy="joined")
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    events: Mapped[list[IncidentEvent]] = relationship(
+        back_populates="incident", order_by="IncidentEvent.id", cascade="all, delete-orphan"
+    )
+    involvements: Mapped[list[IncidentInvolvement]] = relationship(
+        back_populates="incident", order_by="IncidentInvolvement.involved_at", cascade="all, delete-orphan"
+    )
+
+
+class IncidentEvent(Base):
+    """One change to an incident: who, when, what kind, from → to, and why. Never edited."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24))
+    from_value: Mapped[str | None] = mapped_column(String(200))
+    to_value: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+    actor: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class IncidentInvolvement(Base):
+    """Another department brought in to help without taking ownership."""
+
+    __tablename__ = "incident_involvements"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    department: Mapped[str] = mapped_column(String(32), primary_key=True)
+    involved_at: Mapped[datetime]
+    involved_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+
+    incident: Mapped[Incident] = relationship(back_populates="involvements")

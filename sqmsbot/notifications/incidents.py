@@ -1,0 +1,103 @@
+"""Notifications caused by an incident change (DESIGN §5): written in the same unit of work.
+
+- the owning department's channel gets the card on report, then every change in the card's thread
+  and the card edited in place; involved departments' linked cards follow along;
+- a transfer posts the card in the new department's channel; an involvement posts a linked card
+  there and DMs that department's lead;
+- people are told privately when something lands on them: an assignment, their report resolved,
+  their incident reopened.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from sqmsbot.config import OrgConfig
+from sqmsbot.domain.people import people_in
+from sqmsbot.i18n import Translator
+from sqmsbot.messages import Message
+from sqmsbot.models import Incident, IncidentEvent, Person
+from sqmsbot.notifications.audience import channel_translator, person_locale, person_timezone
+from sqmsbot.outbox import Notifier
+from sqmsbot.presenters.incident import card, department_name, event_line, ref, title_line
+
+
+def card_key(incident: Incident, platform: str, department: str) -> str:
+    return f"incident:{incident.id}:card:{platform}:{department}"
+
+
+def incident_changed(
+    session: Session,
+    *,
+    notifier: Notifier,
+    org: OrgConfig,
+    incident: Incident,
+    event: IncidentEvent,
+    actor: Person,
+) -> None:
+    if event.kind == "reported":
+        _post_card(notifier, org, incident, incident.department)
+        return
+    channels = {incident.department, *(i.department for i in incident.involvements)}
+    if event.kind == "transferred" and event.from_value:
+        channels.add(event.from_value)
+    for department in sorted(channels):
+        _follow_up(notifier, org, incident, event, department)
+    if event.kind == "transferred":
+        _post_card(notifier, org, incident, incident.department)
+    elif event.kind == "involved" and event.to_value:
+        _post_card(notifier, org, incident, event.to_value)
+        for lead in people_in(session, platform=notifier.platform, department=event.to_value, roles=("lead", "manager"))[:1]:
+            _dm(notifier, org, lead, incident, event, "notify.involved_dm", department=event.to_value)
+    elif event.kind == "assigned" and incident.assignee and incident.assignee.id != actor.id:
+        _dm(notifier, org, incident.assignee, incident, event, "notify.assigned_dm")
+    elif event.kind == "resolved" and incident.reporter.id != actor.id:
+        _dm(notifier, org, incident.reporter, incident, event, "notify.resolved_dm")
+    elif event.kind == "reopened" and incident.assignee and incident.assignee.id != actor.id:
+        _dm(notifier, org, incident.assignee, incident, event, "notify.reopened_dm")
+
+
+def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, department: str) -> None:
+    """The card in a department channel; if that channel already has it (a transfer back), edit it."""
+    t, tz = channel_translator(org, department)
+    dept = org.department(department)
+    channel = dept.channel(notifier.platform) if dept else f"#{department}"
+    message = card(incident, org=org, t=t, timezone=tz)
+    key = card_key(incident, notifier.platform, department)
+    if not notifier.to_channel(key=key, channel=channel, message=message):
+        edit = message.model_copy(update={"update_of": key})
+        notifier.to_channel(key=f"{key}:edit:{incident.updated_at.isoformat()}", channel=channel, message=edit)
+
+
+def _follow_up(notifier: Notifier, org: OrgConfig, incident: Incident, event: IncidentEvent, department: str) -> None:
+    """The change in the card's thread, and the card edited to match."""
+    t, tz = channel_translator(org, department)
+    dept = org.department(department)
+    channel = dept.channel(notifier.platform) if dept else f"#{department}"
+    key = card_key(incident, notifier.platform, department)
+    line = event_line(event, org=org, t=t, timezone=tz)
+    notifier.to_channel(
+        key=f"incident:{incident.id}:event:{event.id}:{department}",
+        channel=channel,
+        message=Message(text=f"{ref(incident, org)} · {line}", thread_of=key),
+    )
+    edited = card(incident, org=org, t=t, timezone=tz).model_copy(update={"update_of": key})
+    notifier.to_channel(key=f"incident:{incident.id}:edit:{event.id}:{department}", channel=channel, message=edited)
+
+
+def _dm(
+    notifier: Notifier,
+    org: OrgConfig,
+    person: Person,
+    incident: Incident,
+    event: IncidentEvent,
+    key: str,
+    department: str | None = None,
+) -> None:
+    t = Translator(person_locale(person, org))
+    tz = person_timezone(person, org)
+    intro = t(key, ref=ref(incident, org), department=department_name(org, department or "", t.locale))
+    body = card(incident, org=org, t=t, timezone=tz)
+    message = Message(text=f"{intro}\n{title_line(incident, org, t)}", blocks=body.blocks)
+    notifier.to_person(key=f"incident:{incident.id}:dm:{event.id}:{person.id}", person=person, message=message)
+

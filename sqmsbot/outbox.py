@@ -1,0 +1,235 @@
+"""Durable outbound delivery (DESIGN §5).
+
+A change and the notifications it causes commit together; a worker sends due rows later, backs off on
+rate limits and server errors, records the platform's message id, and picks up after a crash. One
+dedupe key is sent at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from sqmsbot.clock import Clock
+from sqmsbot.db import Database
+from sqmsbot.messages import Message
+from sqmsbot.models import OutboxMessage, Person
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    """Writes notifications into the outbox inside the caller's unit of work."""
+
+    def __init__(self, session: Session, *, platform: str, now: datetime) -> None:
+        self.session = session
+        self.platform = platform
+        self.now = now
+
+    def to_channel(self, *, key: str, channel: str, message: Message) -> bool:
+        return self._enqueue(key=key, kind="channel", target=channel, message=message)
+
+    def to_person(self, *, key: str, person: Person, message: Message) -> bool:
+        if person.platform != self.platform:
+            log.info("not notifying %s across platforms (%s)", person.platform_user_id, person.platform)
+            return False
+        return self._enqueue(key=key, kind="user", target=person.platform_user_id, message=message)
+
+    def _enqueue(self, *, key: str, kind: str, target: str, message: Message) -> bool:
+        """Adds the row unless the dedupe key is already taken; True when added."""
+        existing = self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
+        if existing is not None:
+            return False
+        self.session.add(
+            OutboxMessage(
+                dedupe_key=key,
+                platform=self.platform,
+                target_kind=kind,
+                target=target,
+                payload=message.model_dump(mode="json"),
+                status="pending",
+                attempts=0,
+                next_attempt_at=self.now,
+                created_at=self.now,
+            )
+        )
+        self.session.flush()
+        return True
+
+
+class RetryLater(Exception):
+    """The platform said not now (rate limit, server error, unreachable): try again later."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One row ready to send, with the platform ids of the card it edits or threads under."""
+
+    id: int
+    dedupe_key: str
+    target_kind: str
+    target: str
+    message: Message
+    update_remote_id: str | None
+    thread_remote_id: str | None
+
+
+class Deliverer(Protocol):
+    platform: str
+
+    def deliver(self, delivery: Delivery) -> str | None:
+        """Send it; return the platform's message id. Raise RetryLater for a transient failure."""
+        ...
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        db: Database,
+        deliverer: Deliverer,
+        clock: Clock,
+        *,
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 12,
+        base_backoff: timedelta = timedelta(seconds=5),
+        max_backoff: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.db = db
+        self.deliverer = deliverer
+        self.clock = clock
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+
+    def run_once(self) -> int:
+        """Send every due row once; returns how many were delivered."""
+        delivered = 0
+        for row_id in self._claim():
+            delivered += self._send(row_id)
+        return delivered
+
+    def drain(self, *, rounds: int = 10) -> int:
+        """Deliver until nothing is due (or `rounds` passes): the console does this after each command."""
+        total = 0
+        for _ in range(rounds):
+            sent = self.run_once()
+            total += sent
+            if not sent:
+                break
+        return total
+
+    def run_forever(self, stop: threading.Event, *, interval: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("outbox round failed; trying again")
+            stop.wait(interval)
+
+    def _claim(self) -> list[int]:
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.platform == self.deliverer.platform)
+                .where(
+                    or_(
+                        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                        (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+                    )
+                )
+                .order_by(OutboxMessage.id)
+                .limit(self.batch)
+            )
+            if self.db.is_postgresql:
+                query = query.with_for_update(skip_locked=True)
+            rows = list(session.scalars(query))
+            for row in rows:
+                row.status = "sending"
+                row.lease_until = now + self.lease
+            return [row.id for row in rows]
+
+    def _send(self, row_id: int) -> int:
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.status != "sending":
+                return 0
+            message = Message.model_validate(row.payload)
+            parent_ids = self._remote_ids(session, message)
+            if parent_ids is None:  # the card this edits or threads under is not out yet
+                row.status = "pending"
+                row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
+                return 0
+            delivery = Delivery(
+                id=row.id,
+                dedupe_key=row.dedupe_key,
+                target_kind=row.target_kind,
+                target=row.target,
+                message=message,
+                update_remote_id=parent_ids[0],
+                thread_remote_id=parent_ids[1],
+            )
+        try:
+            remote_id = self.deliverer.deliver(delivery)
+        except RetryLater as exc:
+            self._failed(row_id, str(exc), exc.retry_after)
+            return 0
+        except Exception as exc:
+            log.exception("delivering outbox row %s failed", row_id)
+            self._failed(row_id, f"{type(exc).__name__}: {exc}", None)
+            return 0
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.status = "sent"
+                row.sent_at = self.clock.now()
+                row.remote_id = remote_id
+                row.lease_until = None
+                row.attempts += 1
+        return 1
+
+    def _remote_ids(self, session: Session, message: Message) -> tuple[str | None, str | None] | None:
+        ids: list[str | None] = []
+        for key in (message.update_of, message.thread_of):
+            if key is None:
+                ids.append(None)
+                continue
+            parent = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+            if parent is None or parent.status == "dead":
+                ids.append(None)  # nothing to edit or thread under: send as a new message
+            elif parent.status != "sent":
+                return None
+            else:
+                ids.append(parent.remote_id)
+        return ids[0], ids[1]
+
+    def _failed(self, row_id: int, error: str, retry_after: float | None) -> None:
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error[:2000]
+            row.lease_until = None
+            if row.attempts >= self.max_attempts:
+                row.status = "dead"
+                log.error("outbox row %s (%s) gave up after %s attempts", row.id, row.dedupe_key, row.attempts)
+                return
+            backoff = min(self.max_backoff, self.base_backoff * (2 ** (row.attempts - 1)))
+            if retry_after is not None:
+                backoff = max(backoff, timedelta(seconds=retry_after))
+            row.status = "pending"
+            row.next_attempt_at = self.clock.now() + backoff

@@ -1,0 +1,179 @@
+"""The console adapter: the chat commands typed in a terminal, and the first-class test harness.
+
+Interactive with a prompt on a TTY; otherwise it runs the lines it is given, echoing each one,
+prints every reply and every delivered notification, and ends at end of input.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import uuid
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import select
+
+import commands
+from sqmsbot.cmd.request import CommandRequest
+from sqmsbot.domain.people import sandbox_person
+from sqmsbot.errors import SqmsError
+from sqmsbot.i18n import Translator
+from sqmsbot.models import ROLES, Person
+from sqmsbot.outbox import Delivery, OutboxWorker
+from sqmsbot.platforms.console_render import delivery_text, indent
+from sqmsbot.runtime import Runtime
+
+PLATFORM = "console"
+MENTION_WORD = re.compile(r"(?<![\w<@])@([^\s@<>,，。;；:：!！?？)）\"“”']+)")
+Write = Callable[[str], None]
+
+
+def to_mentions(line: str) -> str:
+    """`@li` → `<@li>`: the console's mentions, normalised the way every adapter hands them over."""
+    return MENTION_WORD.sub(lambda m: f"<@{m.group(1).rstrip('.')}>", line)
+
+
+class ConsoleDeliverer:
+    platform = PLATFORM
+
+    def __init__(self, write: Write, locale: Callable[[], str]) -> None:
+        self.write = write
+        self.locale = locale
+
+    def deliver(self, delivery: Delivery) -> str:
+        self.write(delivery_text(delivery, Translator(self.locale())))
+        return f"console-{delivery.id}"
+
+
+class Console:
+    """One person at a keyboard, able to be anyone in the sandbox organisation."""
+
+    def __init__(self, runtime: Runtime, *, write: Write = print, name: str = "me") -> None:
+        self.runtime = runtime
+        self.write = write
+        self.name = name
+        self.channel = runtime.org.departments[0].channel(PLATFORM)
+        self.worker = OutboxWorker(runtime.db, ConsoleDeliverer(write, lambda: self.locale), runtime.clock)
+        self.locale = runtime.org.default_locale
+        self._become(name, None, None)
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.name}@{self.channel}> "
+
+    @property
+    def t(self) -> Translator:
+        return Translator(self.locale)
+
+    def handle(self, line: str) -> bool:
+        """Run one line; False when the person asked to leave."""
+        line = line.strip()
+        if not line or line.startswith("#") and not line.startswith("#!"):
+            return True
+        if line.startswith(":"):
+            return self._meta(line)
+        request = CommandRequest(
+            platform=PLATFORM,
+            channel=self.channel,
+            user_id=self.name,
+            text=to_mentions(line),
+            display_name=self.name,
+            request_key=f"console:{uuid.uuid4()}",
+        )
+        reply = commands.dispatch(request, runtime=self.runtime)
+        self._refresh_locale()
+        for message in reply.messages:
+            self.write(indent(message.text, ""))
+        self.worker.drain()
+        return True
+
+    def run(self, lines: Iterable[str], *, echo: bool) -> None:
+        for line in lines:
+            if echo and line.strip():
+                self.write(self.prompt + line.rstrip("\n"))
+            if not self.handle(line):
+                break
+
+    def _meta(self, line: str) -> bool:
+        word, _, rest = line.partition(" ")
+        t = self.t
+        if word in (":quit", ":q", ":exit"):
+            self.write(t("console.bye"))
+            return False
+        if word in (":help", ":h", ":?"):
+            self.write(t("console.help"))
+        elif word == ":as":
+            self._as(rest.split())
+        elif word == ":in":
+            channel = rest.strip()
+            if not re.fullmatch(r"#[\w-]{1,40}", channel):
+                self.write(t("console.bad_in"))
+            else:
+                self.channel = channel
+                self.write(t("console.in_now", channel=channel))
+        else:
+            self.write(t("console.unknown", line=line[:40]))
+        return True
+
+    def _as(self, words: list[str]) -> None:
+        t = self.t
+        role = next((w.lower() for w in words[1:] if w.lower() in ROLES), None)
+        dept = next((w.lower() for w in words[1:] if w.lower() not in ROLES), None)
+        if not words or len(words) > 3 or not re.fullmatch(r"[^\s:@<>]{1,40}", words[0]):
+            self._bad_as()
+            return
+        try:
+            person = self._become(words[0], role, dept)
+        except SqmsError:
+            self._bad_as()
+            return
+        t = self.t
+        department = person.department or t("sq.no_department")
+        self.write(t("console.as_now", name=person.display_name, role=t("role." + person.role), department=department))
+
+    def _bad_as(self) -> None:
+        departments = ", ".join(self.runtime.org.department_by_key)
+        self.write(self.t("console.bad_as", roles=", ".join(ROLES), departments=departments))
+
+    def _become(self, name: str, role: str | None, department: str | None) -> Person:
+        with self.runtime.db.transaction() as session:
+            person = sandbox_person(
+                session, org=self.runtime.org, platform=PLATFORM, name=name,
+                now=self.runtime.clock.now(), role=role, department=department,
+            )  # fmt: skip
+        self.name = name
+        self.locale = person.locale or self.runtime.org.default_locale
+        return person
+
+    def _refresh_locale(self) -> None:
+        with self.runtime.db.transaction() as session:
+            locale = session.scalar(
+                select(Person.locale).where(Person.platform == PLATFORM, Person.platform_user_id == self.name)
+            )
+        self.locale = locale or self.runtime.org.default_locale
+
+
+def interactive(console: Console) -> None:
+    """A prompt with line editing where the terminal offers it."""
+    try:
+        import readline  # noqa: F401  (enables history and editing for input())
+    except ImportError:
+        pass
+    console.write(console.t("console.welcome"))
+    while True:
+        try:
+            line = input(console.prompt)
+        except (EOFError, KeyboardInterrupt):
+            console.write("")
+            break
+        if not console.handle(line):
+            break
+
+
+def run_console(runtime: Runtime, *, stdin: Iterable[str] | None = None, is_tty: bool | None = None) -> None:
+    console = Console(runtime)
+    tty = sys.stdin.isatty() if is_tty is None else is_tty
+    if tty:
+        interactive(console)
+    else:
+        console.run(stdin if stdin is not None else sys.stdin, echo=True)

@@ -1,0 +1,161 @@
+"""How an incident looks in chat: the card, one timeline line, the full timeline, a list page.
+
+Shared by commands (replies) and jobs (alerts), so an incident looks the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+from sqmsbot.config import OrgConfig
+from sqmsbot.domain.incident_queries import Page
+from sqmsbot.i18n import Translator
+from sqmsbot.messages import Actions, Button, Context, Header, Message, Section
+from sqmsbot.messages import Field_ as F
+from sqmsbot.models import Incident, IncidentEvent
+from sqmsbot.timefmt import local
+
+DESCRIPTION_LIMIT = 2900
+TIMELINE_LIMIT = 60
+
+
+def ref(incident: Incident, org: OrgConfig) -> str:
+    return f"{org.ref_prefix}-{incident.id}"
+
+
+def department_name(org: OrgConfig, key: str, locale: str) -> str:
+    dept = org.department(key)
+    return dept.name.get(locale) if dept else key
+
+
+def service_name(org: OrgConfig, key: str, locale: str) -> str:
+    svc = org.service(key)
+    return svc.name.get(locale) if svc else key
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def title_line(incident: Incident, org: OrgConfig, t: Translator) -> str:
+    return f"{ref(incident, org)} · {incident.priority} · {t('status.' + incident.status)} · {incident.title}"
+
+
+def card(incident: Incident, *, org: OrgConfig, t: Translator, timezone: str) -> Message:
+    """The incident card: what it is, where it stands, and the next steps as buttons."""
+    loc = t.locale
+    r = ref(incident, org)
+    fields = [
+        F(label=t("fields.status"), value=t("status." + incident.status)),
+        F(label=t("fields.priority"), value=incident.priority),
+        F(label=t("fields.service"), value=service_name(org, incident.service, loc)),
+        F(label=t("fields.department"), value=department_name(org, incident.department, loc)),
+        F(label=t("fields.reporter"), value=incident.reporter.mention),
+        F(
+            label=t("fields.assignee"),
+            value=incident.assignee.mention if incident.assignee else t("incident.unassigned"),
+        ),
+        F(label=t("fields.source"), value=t("source." + incident.source)),
+        F(label=t("fields.reported_at"), value=local(incident.reported_at, timezone)),
+    ]
+    if incident.category:
+        fields.append(F(label=t("fields.category"), value=t("category." + incident.category)))
+    if incident.customer_ref:
+        fields.append(F(label=t("fields.customer_ref"), value=incident.customer_ref))
+    if incident.resolution and incident.status in ("resolved", "closed"):
+        fcr = " " + t("incident.fcr_badge") if incident.first_contact_resolution else ""
+        fields.append(F(label=t("fields.resolution"), value=clip(incident.resolution, 500) + fcr))
+    blocks: list[Header | Section | Context | Actions] = [
+        Header(text=clip(f"{r} · {incident.title}", 150)),
+        Section(fields=tuple(fields)),
+    ]
+    if incident.description:
+        blocks.append(Section(text=clip(incident.description, DESCRIPTION_LIMIT)))
+    involved = ""
+    if incident.involvements:
+        names = ", ".join(department_name(org, i.department, loc) for i in incident.involvements)
+        involved = t("incident.involved_line", departments=names)
+        blocks.append(Context(text=involved))
+    buttons = next_steps(incident, org=org, t=t)
+    if buttons:
+        blocks.append(Actions(buttons=tuple(buttons)))
+    text_lines = [title_line(incident, org, t)] + [f"  {f.label}: {f.value}" for f in fields]
+    if incident.description:
+        text_lines.append("  " + clip(incident.description, DESCRIPTION_LIMIT))
+    if involved:
+        text_lines.append("  " + involved)
+    if buttons:
+        text_lines.append("  " + "  ".join(f"[{b.label}: /{b.command}]" for b in buttons))
+    return Message(text="\n".join(text_lines), blocks=tuple(blocks))
+
+
+def next_steps(incident: Incident, *, org: OrgConfig, t: Translator) -> list[Button]:
+    """Buttons for what can happen next in this state; each runs the command it shows."""
+    r = ref(incident, org)
+    steps: dict[str, list[tuple[str, str, str | None]]] = {
+        "new": [("ack", "button.ack", "primary"), ("assign", "button.assign", None), ("wait", "button.wait", None),
+                ("resolve", "button.resolve", None)],
+        "acknowledged": [("assign", "button.assign", None), ("wait", "button.wait", None),
+                         ("resolve", "button.resolve", "primary")],
+        "waiting": [("resume", "button.resume", "primary"), ("resolve", "button.resolve", None)],
+        "resolved": [("close", "button.close", "primary"), ("reopen", "button.reopen", "danger")],
+    }
+    return [
+        Button(label=t(label), command=f"incident {verb} {r}", style=style)  # type: ignore[arg-type]
+        for verb, label, style in steps.get(incident.status, [])
+    ]
+
+
+def event_line(event: IncidentEvent, *, org: OrgConfig, t: Translator, timezone: str) -> str:
+    """One timeline entry: when, who, what changed, and why."""
+    who = event.actor.display_name if event.actor else t("incident.system")
+    what = t("event." + event.kind, **_event_args(event, org, t))
+    line = f"{local(event.at, timezone)} · {who} · {what}"
+    if event.note and event.kind != "reported":
+        line += f" — {clip(event.note, 500)}"
+    return line
+
+
+def _event_args(event: IncidentEvent, org: OrgConfig, t: Translator) -> dict[str, str]:
+    def show(value: str | None) -> str:
+        if value is None:
+            return t("incident.nobody")
+        if event.kind in ("transferred", "involved"):
+            return department_name(org, value, t.locale)
+        if event.kind in ("acknowledged", "waiting", "resumed", "resolved", "reopened", "closed", "reported"):
+            return t("status." + value.split(":")[0])
+        return value
+
+    return {"from": show(event.from_value), "to": show(event.to_value)}
+
+
+def timeline(incident: Incident, *, org: OrgConfig, t: Translator, timezone: str) -> Message:
+    """`show`: the card followed by every event, oldest first."""
+    head = card(incident, org=org, t=t, timezone=timezone)
+    events = incident.events
+    lines = [event_line(e, org=org, t=t, timezone=timezone) for e in events[-TIMELINE_LIMIT:]]
+    if len(events) > TIMELINE_LIMIT:
+        lines.insert(0, t("incident.timeline_older", n=len(events) - TIMELINE_LIMIT))
+    body = t("incident.timeline_title") + "\n" + "\n".join(lines)
+    return Message(
+        text=head.text + "\n" + body,
+        blocks=(*head.blocks, Section(text=clip(body, 2900))),
+        ephemeral=True,
+    )
+
+
+def list_page(page: Page, *, org: OrgConfig, t: Translator, heading: str, next_command: str | None) -> Message:
+    if not page.items:
+        return Message(text=t("incident.list_empty"), ephemeral=True)
+    lines = [
+        f"{ref(i, org)} · {i.priority} · {t('status.' + i.status)} · "
+        f"{department_name(org, i.department, t.locale)} · {clip(i.title, 80)}"
+        for i in page.items
+    ]
+    footer = t("incident.list_footer", page=page.page, pages=page.pages, total=page.total)
+    if next_command:
+        footer += " " + t("incident.list_next", command=next_command)
+    text = heading + "\n" + "\n".join(lines) + "\n" + footer
+    return Message(
+        text=text,
+        blocks=(Header(text=clip(heading, 150)), Section(text="\n".join(lines)), Context(text=footer)),
+        ephemeral=True,
+    )

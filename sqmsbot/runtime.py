@@ -1,0 +1,39 @@
+"""Everything a running bot shares: settings, the organisation, the store, the clock, the directories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqmsbot.clock import Clock, SystemClock
+from sqmsbot.cmd.request import PeopleDirectory, Profile
+from sqmsbot.config import OrgConfig, Settings, load_org_config
+from sqmsbot.db import Database
+
+
+class NoDirectory:
+    """A platform with no user directory (the console): people exist once they have spoken."""
+
+    def profile(self, platform_user_id: str) -> Profile | None:
+        return None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    org: OrgConfig
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    directories: dict[str, PeopleDirectory] = field(default_factory=dict)
+
+    def directory(self, platform: str) -> PeopleDirectory:
+        return self.directories.get(platform) or NoDirectory()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
+        settings = settings or Settings()
+        return cls(
+            settings=settings,
+            org=load_org_config(settings.org_file),
+            db=Database(settings.database_url),
+            clock=clock or SystemClock(),
+        )

@@ -1,0 +1,1 @@
+"""sqmsbot tests; mirrors the source folders."""

@@ -1,0 +1,125 @@
+"""Shared fixtures: a migrated store on SQLite and PostgreSQL, a runtime with a manual clock, a console.
+
+Every test that takes `runtime` (or `db_url`) runs once per database. PostgreSQL runs when
+SQMS_TEST_DATABASE_URL is set (`.ci/run` sets it for the machine's server).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, create_engine, text
+
+from sqmsbot.clock import ManualClock
+from sqmsbot.config import EXAMPLE_ORG_FILE, Settings, load_org_config
+from sqmsbot.db import Database, normalise_url
+from sqmsbot.migrate import upgrade
+from sqmsbot.models import Base
+from sqmsbot.platforms.console import Console
+from sqmsbot.runtime import Runtime
+
+# Monday 2026-11-23 09:00 in Shanghai: a working morning.
+START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+PG_ENV = "SQMS_TEST_DATABASE_URL"
+NO_PG = f"{PG_ENV} is not set: the PostgreSQL run of the store tests happens in CI (.ci/run sets it)"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test: migrations run once, every test starts clean."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(NO_PG)
+    url = normalise_url(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+    return url
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "sqmsbot.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("_postgres_url")
+    _truncate_postgres(url)
+    yield url
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def runtime(db_url: str, clock: ManualClock) -> Iterator[Runtime]:
+    settings = Settings(database_url=db_url, config=EXAMPLE_ORG_FILE)
+    rt = Runtime(settings=settings, org=load_org_config(EXAMPLE_ORG_FILE), db=Database(db_url), clock=clock)
+    yield rt
+    rt.db.dispose()
+
+
+class Transcript:
+    """Types lines into a console as a person would and returns what the screen shows."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.lines: list[str] = []
+        self.console = Console(runtime, write=self.lines.append)
+
+    def __call__(self, *typed: str) -> str:
+        start = len(self.lines)
+        for line in typed:
+            self.lines.append(self.console.prompt + line)
+            self.console.handle(line)
+        return "\n".join(self.lines[start:])
+
+
+@pytest.fixture
+def transcript(runtime: Runtime) -> Transcript:
+    return Transcript(runtime)
+
+
+def table_counts(runtime: Runtime) -> dict[str, int]:
+    """Rows per table: to prove that a refused command wrote nothing."""
+    meta = MetaData()
+    meta.reflect(runtime.db.engine)
+    with runtime.db.engine.connect() as conn:
+        return {
+            name: conn.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+            for name in sorted(meta.tables)
+            if name != "alembic_version"
+        }
+
+
+@pytest.fixture
+def counts(runtime: Runtime) -> object:
+    return lambda: table_counts(runtime)
+
+
+__all__ = ["START", "Database", "Transcript", "table_counts"]
