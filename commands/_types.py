@@ -9,20 +9,47 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 CATEGORY_WORDS = {
-    "man": "man", "people": "man", "人": "man", "人员": "man",
-    "machine": "machine", "equipment": "machine", "机": "machine", "设备": "machine",
-    "material": "material", "料": "material", "材料": "material", "物料": "material",
-    "method": "method", "process": "method", "法": "method", "方法": "method",
-    "measurement": "measurement", "测": "measurement", "测量": "measurement",
-    "environment": "environment", "环": "environment", "环境": "environment",
-}  # fmt: skip
+    "man": "man",
+    "people": "man",
+    "人": "man",
+    "人员": "man",
+    "machine": "machine",
+    "equipment": "machine",
+    "机": "machine",
+    "设备": "machine",
+    "material": "material",
+    "料": "material",
+    "材料": "material",
+    "物料": "material",
+    "method": "method",
+    "process": "method",
+    "法": "method",
+    "方法": "method",
+    "measurement": "measurement",
+    "测": "measurement",
+    "测量": "measurement",
+    "environment": "environment",
+    "环": "environment",
+    "环境": "environment",
+}
 SOURCE_WORDS = {
-    "complaint": "complaint", "customer": "complaint", "投诉": "complaint", "客户投诉": "complaint",
-    "internal": "internal", "内部": "internal", "内部发现": "internal",
-    "audit": "audit", "审核": "audit", "稽核": "audit",
-    "mystery-shopper": "mystery-shopper", "mystery": "mystery-shopper", "神秘顾客": "mystery-shopper",
-    "kpi-alert": "kpi-alert", "kpi": "kpi-alert", "指标预警": "kpi-alert",
-}  # fmt: skip
+    "complaint": "complaint",
+    "customer": "complaint",
+    "投诉": "complaint",
+    "客户投诉": "complaint",
+    "internal": "internal",
+    "内部": "internal",
+    "内部发现": "internal",
+    "audit": "audit",
+    "审核": "audit",
+    "稽核": "audit",
+    "mystery-shopper": "mystery-shopper",
+    "mystery": "mystery-shopper",
+    "神秘顾客": "mystery-shopper",
+    "kpi-alert": "kpi-alert",
+    "kpi": "kpi-alert",
+    "指标预警": "kpi-alert",
+}
 
 
 def _no_control(value: str, *, newlines: bool) -> str:
@@ -73,7 +100,9 @@ Note = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_mult
 LongText = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multi_line)]
 CustomerRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s<>]+$")]
 Priority = Annotated[str, BeforeValidator(_priority)]
-Key = Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Key = Annotated[
+    str, BeforeValidator(_lower), Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+]
 Category = Annotated[str, _choice(CATEGORY_WORDS, "category")]
 Source = Annotated[str, _choice(SOURCE_WORDS, "source")]
 Ref = Annotated[str, Field(min_length=1, max_length=40)]

@@ -83,7 +83,9 @@ def people_(ctx: Ctx, args: PeopleArgs) -> Reply:
 
     Who is here, with roles and departments: so you know whom to assign or mention.
     """
-    query = select(Person).where(Person.platform == ctx.platform).order_by(Person.department, Person.display_name)
+    query = (
+        select(Person).where(Person.platform == ctx.platform).order_by(Person.department, Person.display_name)
+    )
     if args.department:
         query = query.where(Person.department == args.department)
     found = ctx.session.scalars(query.limit(200)).all()
@@ -105,9 +107,11 @@ class AdminArgs(Args):
 
 
 @command.sub(
-    "admin", positional=(Pos("action"), Pos("person"), Pos("value")),
-    aliases={"department": "value", "role_name": "value"}, also=("管理",),
-)  # fmt: skip
+    "admin",
+    positional=(Pos("action"), Pos("person"), Pos("value")),
+    aliases={"department": "value", "role_name": "value"},
+    also=("管理",),
+)
 def admin(ctx: Ctx, args: AdminArgs) -> Reply:
     """admin role @PERSON member|lead|manager|quality|admin  ·  admin dept @PERSON DEPT
 
@@ -115,17 +119,29 @@ def admin(ctx: Ctx, args: AdminArgs) -> Reply:
     """
     people.require_role(ctx.actor, "admin")
     subject = people.person_from_ref(
-        ctx.session, platform=ctx.platform, ref=args.person, now=ctx.now,
+        ctx.session,
+        platform=ctx.platform,
+        ref=args.person,
+        now=ctx.now,
         directory=ctx.runtime.directory(ctx.platform),
-    )  # fmt: skip
+    )
     t = ctx.t
     if args.action == "role":
         if args.value not in ROLES:
-            raise UsageError("errors.invalid_choice", field="role", value=args.value[:40], choices=", ".join(ROLES))
+            raise UsageError(
+                "errors.invalid_choice", field="role", value=args.value[:40], choices=", ".join(ROLES)
+            )
         old = people.set_role(ctx.session, actor=ctx.actor, subject=subject, role=args.value)
-        text = t("sq.role_set", person=subject.display_name, old=t("role." + old), new=t("role." + args.value))
+        text = t(
+            "sq.role_set", person=subject.display_name, old=t("role." + old), new=t("role." + args.value)
+        )
     else:
-        people.set_department(ctx.session, actor=ctx.actor, subject=subject, org=ctx.org, department=args.value)
-        text = t("sq.dept_set", person=subject.display_name,
-                 department=department_name(ctx.org, args.value, t.locale))  # fmt: skip
+        people.set_department(
+            ctx.session, actor=ctx.actor, subject=subject, org=ctx.org, department=args.value
+        )
+        text = t(
+            "sq.dept_set",
+            person=subject.display_name,
+            department=department_name(ctx.org, args.value, t.locale),
+        )
     return Reply([Message(text=text, ephemeral=True)])

@@ -25,7 +25,9 @@ app.add_typer(db_app, name="db")
 
 def _runtime() -> Runtime:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return Runtime.from_settings(settings)
     except ConfigError as exc:
@@ -37,7 +39,9 @@ def _store_is_empty(runtime: Runtime) -> bool:
     from sqmsbot.models import Incident, Person
 
     with runtime.db.transaction() as session:
-        return not (session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Incident.id))))
+        return not (
+            session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Incident.id)))
+        )
 
 
 @app.command()
@@ -57,7 +61,9 @@ def run() -> None:
 
 @app.command()
 def console(
-    demo: Annotated[bool, typer.Option("--demo", help="Seed a demo organisation with 90 days of history first.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Seed a demo organisation with 90 days of history first.")
+    ] = False,
 ) -> None:
     """Type chat commands in a terminal. Reads commands from standard input when it is not a terminal.
 
@@ -80,7 +86,14 @@ def _console(runtime: Runtime, *, demo: bool) -> None:
     if demo:
         if _store_is_empty(runtime):
             summary = seed_demo(runtime)
-            typer.echo(t("console.demo_seeded", people=summary.people, incidents=summary.incidents, days=summary.days))
+            typer.echo(
+                t(
+                    "console.demo_seeded",
+                    people=summary.people,
+                    incidents=summary.incidents,
+                    days=summary.days,
+                )
+            )
         else:
             typer.echo(t("console.demo_exists"))
     run_console(runtime)

@@ -23,22 +23,69 @@ from sqmsbot.runtime import Runtime
 
 PLATFORM = "console"
 NAMES = [
-    "li", "wang", "zhang", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun",
-    "ma", "zhu", "hu", "guo", "he", "lin", "luo", "gao",
-]  # fmt: skip
+    "li",
+    "wang",
+    "zhang",
+    "liu",
+    "chen",
+    "yang",
+    "zhao",
+    "huang",
+    "zhou",
+    "wu",
+    "xu",
+    "sun",
+    "ma",
+    "zhu",
+    "hu",
+    "guo",
+    "he",
+    "lin",
+    "luo",
+    "gao",
+]
 TITLES = {
-    "hotline": ["Caller waited 20 minutes in the queue", "Agent gave wrong opening hours", "热线无人接听",
-                "Call dropped during transfer", "客服态度冷淡"],
-    "store": ["Counter closed during posted hours", "Queue ticket machine out of order", "门店排队时间过长",
-              "Staff could not explain the warranty terms"],
-    "delivery": ["Parcel delivered to the wrong address", "Courier missed the promised slot", "包裹破损",
-                 "Delivery marked done but not received", "送货员未提前电话联系"],
-    "app": ["App crashes at checkout", "Login code SMS never arrives", "订单页面加载很慢",
-            "Push notification shows another customer's order"],
-    "billing": ["Customer charged twice", "Refund not received after 14 days", "发票抬头错误",
-                "Coupon not applied to the bill"],
-}  # fmt: skip
-CATEGORY_WEIGHTS = {"method": 30, "man": 25, "machine": 15, "material": 10, "environment": 10, "measurement": 10}
+    "hotline": [
+        "Caller waited 20 minutes in the queue",
+        "Agent gave wrong opening hours",
+        "热线无人接听",
+        "Call dropped during transfer",
+        "客服态度冷淡",
+    ],
+    "store": [
+        "Counter closed during posted hours",
+        "Queue ticket machine out of order",
+        "门店排队时间过长",
+        "Staff could not explain the warranty terms",
+    ],
+    "delivery": [
+        "Parcel delivered to the wrong address",
+        "Courier missed the promised slot",
+        "包裹破损",
+        "Delivery marked done but not received",
+        "送货员未提前电话联系",
+    ],
+    "app": [
+        "App crashes at checkout",
+        "Login code SMS never arrives",
+        "订单页面加载很慢",
+        "Push notification shows another customer's order",
+    ],
+    "billing": [
+        "Customer charged twice",
+        "Refund not received after 14 days",
+        "发票抬头错误",
+        "Coupon not applied to the bill",
+    ],
+}
+CATEGORY_WEIGHTS = {
+    "method": 30,
+    "man": 25,
+    "machine": 15,
+    "material": 10,
+    "environment": 10,
+    "measurement": 10,
+}
 SOURCE_WEIGHTS = {"complaint": 60, "internal": 20, "audit": 8, "mystery-shopper": 7, "kpi-alert": 5}
 PRIORITY_WEIGHTS = {"P1": 5, "P2": 20, "P3": 50, "P4": 25}
 
@@ -82,10 +129,17 @@ def _people(session: Session, org: OrgConfig, joined: datetime) -> dict[str, lis
         if dept.key == "quality":
             roles = ["manager", "quality", "quality"]
         staff[dept.key] = [
-            sandbox_person(session, org=org, platform=PLATFORM, name=next(names, f"{dept.key}-{i}"), now=joined,
-                           role=role, department=dept.key)
+            sandbox_person(
+                session,
+                org=org,
+                platform=PLATFORM,
+                name=next(names, f"{dept.key}-{i}"),
+                now=joined,
+                role=role,
+                department=dept.key,
+            )
             for i, role in enumerate(roles)
-        ]  # fmt: skip
+        ]
     return staff
 
 
@@ -105,11 +159,18 @@ def _one_incident(
     reporter = rng.choice([p for group in staff.values() for p in group])
     priority = _pick(rng, PRIORITY_WEIGHTS)
     incident = incidents.report(
-        session, org=org, actor=reporter, platform=PLATFORM, now=reported, priority=priority,
-        service=service.key, title=rng.choice(TITLES.get(service.key, ["Service complaint"])),
-        source=_pick(rng, SOURCE_WEIGHTS), category=_pick(rng, CATEGORY_WEIGHTS),
+        session,
+        org=org,
+        actor=reporter,
+        platform=PLATFORM,
+        now=reported,
+        priority=priority,
+        service=service.key,
+        title=rng.choice(TITLES.get(service.key, ["Service complaint"])),
+        source=_pick(rng, SOURCE_WEIGHTS),
+        category=_pick(rng, CATEGORY_WEIGHTS),
         customer_ref=f"C-{rng.randint(1000, 9999)}",
-    )  # fmt: skip
+    )
     now = reported
     speed = {"P1": 0.2, "P2": 0.5, "P3": 1.0, "P4": 1.5}[priority]
 
@@ -123,8 +184,14 @@ def _one_incident(
     if rng.random() < 0.35:  # answered on the spot
         if (at := later(10)) is None:
             return incident
-        incidents.resolve(session, incident=incident, actor=responder, now=at, note="Resolved on first contact",
-                          first_contact=True)  # fmt: skip
+        incidents.resolve(
+            session,
+            incident=incident,
+            actor=responder,
+            now=at,
+            note="Resolved on first contact",
+            first_contact=True,
+        )
         return _maybe_close(session, incident, responder, rng, later)
     if (at := later(45)) is None:
         return incident
@@ -136,13 +203,22 @@ def _one_incident(
         other = rng.choice([d.key for d in org.departments if d.key != incident.department])
         if (at := later(60)) is None:
             return incident
-        incidents.transfer(session, org=org, incident=incident, actor=responder, now=at, department=other,
-                           reason="Belongs to the other team")  # fmt: skip
+        incidents.transfer(
+            session,
+            org=org,
+            incident=incident,
+            actor=responder,
+            now=at,
+            department=other,
+            reason="Belongs to the other team",
+        )
         responder = rng.choice(staff[other])
     if rng.random() < 0.25:
         if (at := later(60)) is None:
             return incident
-        incidents.wait_on_customer(session, incident=incident, actor=responder, now=at, note="Asked for details")
+        incidents.wait_on_customer(
+            session, incident=incident, actor=responder, now=at, note="Asked for details"
+        )
         if (at := later(600)) is None:
             return incident
         incidents.resume(session, incident=incident, actor=responder, now=at, note="Customer replied")
@@ -152,15 +228,23 @@ def _one_incident(
     if rng.random() < 0.06:
         if (at := later(1440)) is None:
             return incident
-        incidents.reopen(session, incident=incident, actor=incident.reporter, now=at, reason="Customer says not fixed")
+        incidents.reopen(
+            session, incident=incident, actor=incident.reporter, now=at, reason="Customer says not fixed"
+        )
         if (at := later(480)) is None:
             return incident
-        incidents.resolve(session, incident=incident, actor=responder, now=at, note="Fixed properly this time")
+        incidents.resolve(
+            session, incident=incident, actor=responder, now=at, note="Fixed properly this time"
+        )
     return _maybe_close(session, incident, responder, rng, later)
 
 
 def _maybe_close(
-    session: Session, incident: Incident, actor: Person, rng: random.Random, later: Callable[[float], datetime | None]
+    session: Session,
+    incident: Incident,
+    actor: Person,
+    rng: random.Random,
+    later: Callable[[float], datetime | None],
 ) -> Incident:
     if rng.random() < 0.8 and (at := later(2880)) is not None:
         incidents.close(session, incident=incident, actor=actor, now=at)

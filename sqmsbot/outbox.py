@@ -226,7 +226,9 @@ class OutboxWorker:
             row.lease_until = None
             if row.attempts >= self.max_attempts:
                 row.status = "dead"
-                log.error("outbox row %s (%s) gave up after %s attempts", row.id, row.dedupe_key, row.attempts)
+                log.error(
+                    "outbox row %s (%s) gave up after %s attempts", row.id, row.dedupe_key, row.attempts
+                )
                 return
             backoff = min(self.max_backoff, self.base_backoff * (2 ** (row.attempts - 1)))
             if retry_after is not None:

@@ -28,6 +28,4 @@ def changed(ctx: Ctx, incident: Incident, event: IncidentEvent, done_key: str) -
     confirmation = ctx.t(done_key, ref=ref(incident, ctx.org))
     summary = title_line(incident, ctx.org, ctx.t)
     the_card = card(incident, org=ctx.org, t=ctx.t, timezone=viewer_timezone(ctx))
-    return Reply(
-        [Message(text=f"✅ {confirmation}\n{summary}", blocks=the_card.blocks, ephemeral=True)]
-    )
+    return Reply([Message(text=f"✅ {confirmation}\n{summary}", blocks=the_card.blocks, ephemeral=True)])

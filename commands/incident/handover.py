@@ -21,9 +21,11 @@ class TransferArgs(Args):
 
 
 @command.sub(
-    "transfer", positional=(REF, DEPT, Pos("note", rest=True)), aliases={"dept": "department", "to": "department",
-    "reason": "note"}, also=("转交", "移交"),
-)  # fmt: skip
+    "transfer",
+    positional=(REF, DEPT, Pos("note", rest=True)),
+    aliases={"dept": "department", "to": "department", "reason": "note"},
+    also=("转交", "移交"),
+)
 def transfer(ctx: Ctx, args: TransferArgs) -> Reply:
     """transfer SQ-N [dept=]DEPT "REASON"
 
@@ -31,9 +33,14 @@ def transfer(ctx: Ctx, args: TransferArgs) -> Reply:
     """
     incident = load(ctx, args.ref)
     event = incidents.transfer(
-        ctx.session, org=ctx.org, incident=incident, actor=ctx.actor, now=ctx.now,
-        department=args.department, reason=args.note,
-    )  # fmt: skip
+        ctx.session,
+        org=ctx.org,
+        incident=incident,
+        actor=ctx.actor,
+        now=ctx.now,
+        department=args.department,
+        reason=args.note,
+    )
     return changed(ctx, incident, event, "incident.done.transferred")
 
 
@@ -44,9 +51,11 @@ class InvolveArgs(Args):
 
 
 @command.sub(
-    "involve", positional=(REF, DEPT, Pos("note", rest=True)), aliases={"dept": "department", "reason": "note"},
+    "involve",
+    positional=(REF, DEPT, Pos("note", rest=True)),
+    aliases={"dept": "department", "reason": "note"},
     also=("协同", "协办"),
-)  # fmt: skip
+)
 def involve(ctx: Ctx, args: InvolveArgs) -> Reply:
     """involve SQ-N [dept=]DEPT ["WHAT WE NEED"]
 
@@ -54,7 +63,12 @@ def involve(ctx: Ctx, args: InvolveArgs) -> Reply:
     """
     incident = load(ctx, args.ref)
     event = incidents.involve(
-        ctx.session, org=ctx.org, incident=incident, actor=ctx.actor, now=ctx.now,
-        department=args.department, note=args.note,
-    )  # fmt: skip
+        ctx.session,
+        org=ctx.org,
+        incident=incident,
+        actor=ctx.actor,
+        now=ctx.now,
+        department=args.department,
+        note=args.note,
+    )
     return changed(ctx, incident, event, "incident.done.involved")

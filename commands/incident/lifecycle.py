@@ -45,7 +45,9 @@ class AssignArgs(Args):
     person: PersonRef | None = None
 
 
-@command.sub("assign", positional=(REF, Pos("person", optional=True)), aliases={"to": "person"}, also=("指派",))
+@command.sub(
+    "assign", positional=(REF, Pos("person", optional=True)), aliases={"to": "person"}, also=("指派",)
+)
 def assign(ctx: Ctx, args: AssignArgs) -> Reply:
     """assign SQ-N [@PERSON]
 
@@ -55,9 +57,12 @@ def assign(ctx: Ctx, args: AssignArgs) -> Reply:
     assignee = ctx.actor
     if args.person:
         assignee = person_from_ref(
-            ctx.session, platform=ctx.platform, ref=args.person, now=ctx.now,
+            ctx.session,
+            platform=ctx.platform,
+            ref=args.person,
+            now=ctx.now,
             directory=ctx.runtime.directory(ctx.platform),
-        )  # fmt: skip
+        )
     event = incidents.assign(ctx.session, incident=incident, actor=ctx.actor, assignee=assignee, now=ctx.now)
     return changed(ctx, incident, event, "incident.done.assigned")
 
@@ -80,7 +85,9 @@ def wait(ctx: Ctx, args: RefNoteArgs) -> Reply:
     Pauses the commitment clocks while the customer owes us something.
     """
     incident = load(ctx, args.ref)
-    event = incidents.wait_on_customer(ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, note=args.note)
+    event = incidents.wait_on_customer(
+        ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, note=args.note
+    )
     return changed(ctx, incident, event, "incident.done.waiting")
 
 
@@ -99,9 +106,12 @@ class ResolveArgs(Args):
 
 
 @command.sub(
-    "resolve", positional=(REF, NOTE), flags={"fcr": "fcr", "一次解决": "fcr"},
-    aliases={"first_contact": "fcr"}, also=("解决",),
-)  # fmt: skip
+    "resolve",
+    positional=(REF, NOTE),
+    flags={"fcr": "fcr", "一次解决": "fcr"},
+    aliases={"first_contact": "fcr"},
+    also=("解决",),
+)
 def resolve(ctx: Ctx, args: ResolveArgs) -> Reply:
     """resolve SQ-N [fcr] "RESOLUTION"
 
@@ -143,7 +153,9 @@ class PriorityArgs(Args):
     note: Note
 
 
-@command.sub("priority", positional=(REF, Pos("priority"), NOTE), aliases={"reason": "note"}, also=("优先级",))
+@command.sub(
+    "priority", positional=(REF, Pos("priority"), NOTE), aliases={"reason": "note"}, also=("优先级",)
+)
 def priority(ctx: Ctx, args: PriorityArgs) -> Reply:
     """priority SQ-N P1-P4 "REASON"
 

@@ -38,19 +38,44 @@ def new(ctx: Ctx, _args: NoArgs) -> Reply:
     """
     t, org = ctx.t, ctx.org
     fields = (
-        FormField(name="priority", label=t("fields.priority"), kind="select", required=True, initial="P3",
-                  options=tuple((p, p) for p in incidents.PRIORITIES)),
-        FormField(name="service", label=t("fields.service"), kind="select", required=True,
-                  options=tuple((s.key, s.name.get(t.locale)) for s in org.services)),
-        FormField(name="category", label=t("fields.category"), kind="select",
-                  options=tuple((c, t("category." + c)) for c in incidents.CATEGORIES)),
-        FormField(name="source", label=t("fields.source"), kind="select", initial="complaint",
-                  options=tuple((s, t("source." + s)) for s in incidents.SOURCES)),
+        FormField(
+            name="priority",
+            label=t("fields.priority"),
+            kind="select",
+            required=True,
+            initial="P3",
+            options=tuple((p, p) for p in incidents.PRIORITIES),
+        ),
+        FormField(
+            name="service",
+            label=t("fields.service"),
+            kind="select",
+            required=True,
+            options=tuple((s.key, s.name.get(t.locale)) for s in org.services),
+        ),
+        FormField(
+            name="category",
+            label=t("fields.category"),
+            kind="select",
+            options=tuple((c, t("category." + c)) for c in incidents.CATEGORIES),
+        ),
+        FormField(
+            name="source",
+            label=t("fields.source"),
+            kind="select",
+            initial="complaint",
+            options=tuple((s, t("source." + s)) for s in incidents.SOURCES),
+        ),
         FormField(name="customer_ref", label=t("fields.customer_ref"), max_length=64),
         FormField(name="title", label=t("fields.title"), required=True, max_length=200),
         FormField(name="description", label=t("fields.description"), kind="long_text", max_length=4000),
-    )  # fmt: skip
-    form = Form(title=t("incident.form_title"), command="incident report", fields=fields, submit_label=t("button.report"))
+    )
+    form = Form(
+        title=t("incident.form_title"),
+        command="incident report",
+        fields=fields,
+        submit_label=t("button.report"),
+    )
     return Reply([command_help(command, t)], form=form)
 
 
@@ -68,10 +93,17 @@ class ReportArgs(Args):
 @command.sub(
     "report",
     positional=(Pos("priority", match=PRIORITY_WORD, optional=True), Pos("service"), Pos("title", rest=True)),
-    aliases={"cust": "customer_ref", "customer": "customer_ref", "desc": "description", "cat": "category",
-             "src": "source", "dept": "department", "p": "priority"},
+    aliases={
+        "cust": "customer_ref",
+        "customer": "customer_ref",
+        "desc": "description",
+        "cat": "category",
+        "src": "source",
+        "dept": "department",
+        "p": "priority",
+    },
     also=("上报", "报告"),
-)  # fmt: skip
+)
 def report(ctx: Ctx, args: ReportArgs) -> Reply:
     """report [P1-P4] SERVICE "TITLE" [cust=REF] [cat=CATEGORY] [source=SOURCE] [desc="…"] [dept=DEPT]
 
@@ -95,7 +127,11 @@ def report(ctx: Ctx, args: ReportArgs) -> Reply:
     )
     reply = changed(ctx, incident, incident.events[0], "incident.done.reported")
     where = department_name(ctx.org, incident.department, ctx.t.locale)
-    extra = ctx.t("incident.reported_where", department=where, service=service_name(ctx.org, incident.service, ctx.t.locale))
+    extra = ctx.t(
+        "incident.reported_where",
+        department=where,
+        service=service_name(ctx.org, incident.service, ctx.t.locale),
+    )
     first = reply.messages[0]
     reply.messages[0] = first.model_copy(update={"text": first.text + "\n" + extra})
     return reply
@@ -130,9 +166,15 @@ def list_(ctx: Ctx, args: ListArgs) -> Reply:
         if status is None and not any((args.priority, args.service)):
             status = "open"
     page = list_incidents(
-        ctx.session, actor=ctx.actor, scope=scope, status=status, priority=args.priority,
-        service=args.service, department=args.department, page=args.page,
-    )  # fmt: skip
+        ctx.session,
+        actor=ctx.actor,
+        scope=scope,
+        status=status,
+        priority=args.priority,
+        service=args.service,
+        department=args.department,
+        page=args.page,
+    )
     dept = args.department or ctx.actor.department
     heading = ctx.t(
         "incident.list_heading." + scope,
@@ -142,8 +184,16 @@ def list_(ctx: Ctx, args: ListArgs) -> Reply:
     next_command = None
     if page.page < page.pages:
         words = [f"/incident list {scope}"]
-        words += [f"{k}={v}" for k, v in (("status", status), ("priority", args.priority),
-                  ("service", args.service), ("dept", args.department)) if v]  # fmt: skip
+        words += [
+            f"{k}={v}"
+            for k, v in (
+                ("status", status),
+                ("priority", args.priority),
+                ("service", args.service),
+                ("dept", args.department),
+            )
+            if v
+        ]
         next_command = " ".join([*words, f"page={page.page + 1}"])
     return Reply([list_page(page, org=ctx.org, t=ctx.t, heading=heading, next_command=next_command)])
 

@@ -71,7 +71,9 @@ def dispatch(request: CommandRequest, *, runtime: Runtime, commands: Mapping[str
             )
             reply = _run(ctx, commands)
             if request.request_key:
-                session.add(ProcessedRequest(key=request.request_key, created_at=now, reply=_reply_json(reply)))
+                session.add(
+                    ProcessedRequest(key=request.request_key, created_at=now, reply=_reply_json(reply))
+                )
             return reply
     except _Failed as failed:
         return failed.reply

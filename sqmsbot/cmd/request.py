@@ -44,6 +44,6 @@ class Profile:
 
 
 class PeopleDirectory(Protocol):
-    """Looks a platform user up (Slack users.info, Lark contact API); None when the platform has no such user."""
+    """Looks a platform user up (Slack users.info, Lark contact API); None when there is no such user."""
 
     def profile(self, platform_user_id: str) -> Profile | None: ...

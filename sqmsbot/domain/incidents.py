@@ -38,15 +38,15 @@ def _event(
     to_value: str | None = None,
     note: str | None = None,
 ) -> IncidentEvent:
-    event = IncidentEvent(
-        kind=kind, actor=actor, at=now, from_value=from_value, to_value=to_value, note=note
-    )
+    event = IncidentEvent(kind=kind, actor=actor, at=now, from_value=from_value, to_value=to_value, note=note)
     incident.events.append(event)
     incident.updated_at = now
     return event
 
 
-def _set_status(incident: Incident, *, actor: Person, now: datetime, to: str, kind: str, note: str | None = None) -> IncidentEvent:
+def _set_status(
+    incident: Incident, *, actor: Person, now: datetime, to: str, kind: str, note: str | None = None
+) -> IncidentEvent:
     old = incident.status
     incident.status = to
     return _event(incident, actor=actor, now=now, kind=kind, from_value=old, to_value=to, note=note)
@@ -134,12 +134,16 @@ def assign(
         raise Forbidden("errors.incident.assignee_outside", person=assignee.display_name)
     old = incident.assignee.display_name if incident.assignee else None
     incident.assignee = assignee
-    event = _event(incident, actor=actor, now=now, kind="assigned", from_value=old, to_value=assignee.display_name)
+    event = _event(
+        incident, actor=actor, now=now, kind="assigned", from_value=old, to_value=assignee.display_name
+    )
     session.flush()
     return event
 
 
-def add_note(session: Session, *, incident: Incident, actor: Person, now: datetime, note: str) -> IncidentEvent:
+def add_note(
+    session: Session, *, incident: Incident, actor: Person, now: datetime, note: str
+) -> IncidentEvent:
     if incident.status == "closed":
         raise InvalidTransition("errors.incident.closed")
     if incident.reporter_id != actor.id and not can_respond(incident, actor):
@@ -175,7 +179,13 @@ def resume(
 
 
 def resolve(
-    session: Session, *, incident: Incident, actor: Person, now: datetime, note: str, first_contact: bool = False
+    session: Session,
+    *,
+    incident: Incident,
+    actor: Person,
+    now: datetime,
+    note: str,
+    first_contact: bool = False,
 ) -> IncidentEvent:
     """Resolve with a note. First-contact resolution is only claimable the first time round."""
     require_responder(incident, actor)
@@ -195,7 +205,9 @@ def resolve(
     return event
 
 
-def reopen(session: Session, *, incident: Incident, actor: Person, now: datetime, reason: str) -> IncidentEvent:
+def reopen(
+    session: Session, *, incident: Incident, actor: Person, now: datetime, reason: str
+) -> IncidentEvent:
     """Back to work: the resolution did not hold. Closed incidents stay closed (report a new one)."""
     if incident.reporter_id != actor.id and not can_respond(incident, actor):
         raise Forbidden("errors.incident.not_responder", department=incident.department)
@@ -234,13 +246,28 @@ def change_priority(
         raise InvalidTransition("errors.incident.same_priority", priority=priority)
     old = incident.priority
     incident.priority = priority
-    event = _event(incident, actor=actor, now=now, kind="priority_changed", from_value=old, to_value=priority, note=reason)
+    event = _event(
+        incident,
+        actor=actor,
+        now=now,
+        kind="priority_changed",
+        from_value=old,
+        to_value=priority,
+        note=reason,
+    )
     session.flush()
     return event
 
 
 def transfer(
-    session: Session, *, org: OrgConfig, incident: Incident, actor: Person, now: datetime, department: str, reason: str
+    session: Session,
+    *,
+    org: OrgConfig,
+    incident: Incident,
+    actor: Person,
+    now: datetime,
+    department: str,
+    reason: str,
 ) -> IncidentEvent:
     """Hand ownership to another department; the old assignee is released."""
     _require_department(org, department)
@@ -255,7 +282,9 @@ def transfer(
     for involvement in list(incident.involvements):
         if involvement.department == department:
             incident.involvements.remove(involvement)
-    event = _event(incident, actor=actor, now=now, kind="transferred", from_value=old, to_value=department, note=reason)
+    event = _event(
+        incident, actor=actor, now=now, kind="transferred", from_value=old, to_value=department, note=reason
+    )
     session.flush()
     return event
 
@@ -279,7 +308,9 @@ def involve(
         raise InvalidTransition("errors.incident.same_department", department=department)
     if any(i.department == department for i in incident.involvements):
         raise InvalidTransition("errors.incident.already_involved", department=department)
-    incident.involvements.append(IncidentInvolvement(department=department, involved_at=now, involved_by_id=actor.id))
+    incident.involvements.append(
+        IncidentInvolvement(department=department, involved_at=now, involved_by_id=actor.id)
+    )
     event = _event(incident, actor=actor, now=now, kind="involved", to_value=department, note=note)
     session.flush()
     return event

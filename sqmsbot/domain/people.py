@@ -105,11 +105,15 @@ def set_role(session: Session, *, actor: Person, subject: Person, role: str) -> 
     return old
 
 
-def set_department(session: Session, *, actor: Person, subject: Person, org: OrgConfig, department: str) -> None:
+def set_department(
+    session: Session, *, actor: Person, subject: Person, org: OrgConfig, department: str
+) -> None:
     require_role(actor, "admin")
     if org.department(department) is None:
         raise NotFound(
-            "errors.unknown_department", department=department[:40], choices=", ".join(sorted(org.department_by_key))
+            "errors.unknown_department",
+            department=department[:40],
+            choices=", ".join(sorted(org.department_by_key)),
         )
     subject.department = department
     session.flush()
@@ -117,7 +121,9 @@ def set_department(session: Session, *, actor: Person, subject: Person, org: Org
 
 def set_locale(session: Session, *, person: Person, locale: str) -> None:
     if locale not in LOCALES:
-        raise UsageError("errors.invalid_choice", field="language", value=locale[:40], choices=", ".join(LOCALES))
+        raise UsageError(
+            "errors.invalid_choice", field="language", value=locale[:40], choices=", ".join(LOCALES)
+        )
     person.locale = locale
     session.flush()
 

@@ -74,9 +74,7 @@ class IncidentInvolvement(Base):
 
     __tablename__ = "incident_involvements"
 
-    incident_id: Mapped[int] = mapped_column(
-        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
-    )
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
     department: Mapped[str] = mapped_column(String(32), primary_key=True)
     involved_at: Mapped[datetime]
     involved_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

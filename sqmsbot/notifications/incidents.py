@@ -47,7 +47,9 @@ def incident_changed(
         _post_card(notifier, org, incident, incident.department)
     elif event.kind == "involved" and event.to_value:
         _post_card(notifier, org, incident, event.to_value)
-        for lead in people_in(session, platform=notifier.platform, department=event.to_value, roles=("lead", "manager"))[:1]:
+        for lead in people_in(
+            session, platform=notifier.platform, department=event.to_value, roles=("lead", "manager")
+        )[:1]:
             _dm(notifier, org, lead, incident, event, "notify.involved_dm", department=event.to_value)
     elif event.kind == "assigned" and incident.assignee and incident.assignee.id != actor.id:
         _dm(notifier, org, incident.assignee, incident, event, "notify.assigned_dm")
@@ -66,10 +68,14 @@ def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, departmen
     key = card_key(incident, notifier.platform, department)
     if not notifier.to_channel(key=key, channel=channel, message=message):
         edit = message.model_copy(update={"update_of": key})
-        notifier.to_channel(key=f"{key}:edit:{incident.updated_at.isoformat()}", channel=channel, message=edit)
+        notifier.to_channel(
+            key=f"{key}:edit:{incident.updated_at.isoformat()}", channel=channel, message=edit
+        )
 
 
-def _follow_up(notifier: Notifier, org: OrgConfig, incident: Incident, event: IncidentEvent, department: str) -> None:
+def _follow_up(
+    notifier: Notifier, org: OrgConfig, incident: Incident, event: IncidentEvent, department: str
+) -> None:
     """The change in the card's thread, and the card edited to match."""
     t, tz = channel_translator(org, department)
     dept = org.department(department)
@@ -82,7 +88,9 @@ def _follow_up(notifier: Notifier, org: OrgConfig, incident: Incident, event: In
         message=Message(text=f"{ref(incident, org)} · {line}", thread_of=key),
     )
     edited = card(incident, org=org, t=t, timezone=tz).model_copy(update={"update_of": key})
-    notifier.to_channel(key=f"incident:{incident.id}:edit:{event.id}:{department}", channel=channel, message=edited)
+    notifier.to_channel(
+        key=f"incident:{incident.id}:edit:{event.id}:{department}", channel=channel, message=edited
+    )
 
 
 def _dm(
@@ -99,5 +107,6 @@ def _dm(
     intro = t(key, ref=ref(incident, org), department=department_name(org, department or "", t.locale))
     body = card(incident, org=org, t=t, timezone=tz)
     message = Message(text=f"{intro}\n{title_line(incident, org, t)}", blocks=body.blocks)
-    notifier.to_person(key=f"incident:{incident.id}:dm:{event.id}:{person.id}", person=person, message=message)
-
+    notifier.to_person(
+        key=f"incident:{incident.id}:dm:{event.id}:{person.id}", person=person, message=message
+    )

@@ -6,6 +6,7 @@ prints every reply and every delivered notification, and ends at end of input.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import uuid
@@ -68,7 +69,7 @@ class Console:
     def handle(self, line: str) -> bool:
         """Run one line; False when the person asked to leave."""
         line = line.strip()
-        if not line or line.startswith("#") and not line.startswith("#!"):
+        if not line or (line.startswith("#") and not line.startswith("#!")):
             return True
         if line.startswith(":"):
             return self._meta(line)
@@ -129,7 +130,14 @@ class Console:
             return
         t = self.t
         department = person.department or t("sq.no_department")
-        self.write(t("console.as_now", name=person.display_name, role=t("role." + person.role), department=department))
+        self.write(
+            t(
+                "console.as_now",
+                name=person.display_name,
+                role=t("role." + person.role),
+                department=department,
+            )
+        )
 
     def _bad_as(self) -> None:
         departments = ", ".join(self.runtime.org.department_by_key)
@@ -138,9 +146,14 @@ class Console:
     def _become(self, name: str, role: str | None, department: str | None) -> Person:
         with self.runtime.db.transaction() as session:
             person = sandbox_person(
-                session, org=self.runtime.org, platform=PLATFORM, name=name,
-                now=self.runtime.clock.now(), role=role, department=department,
-            )  # fmt: skip
+                session,
+                org=self.runtime.org,
+                platform=PLATFORM,
+                name=name,
+                now=self.runtime.clock.now(),
+                role=role,
+                department=department,
+            )
         self.name = name
         self.locale = person.locale or self.runtime.org.default_locale
         return person
@@ -155,10 +168,8 @@ class Console:
 
 def interactive(console: Console) -> None:
     """A prompt with line editing where the terminal offers it."""
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (enables history and editing for input())
-    except ImportError:
-        pass
     console.write(console.t("console.welcome"))
     while True:
         try:

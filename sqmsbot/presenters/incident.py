@@ -91,15 +91,22 @@ def next_steps(incident: Incident, *, org: OrgConfig, t: Translator) -> list[But
     """Buttons for what can happen next in this state; each runs the command it shows."""
     r = ref(incident, org)
     steps: dict[str, list[tuple[str, str, str | None]]] = {
-        "new": [("ack", "button.ack", "primary"), ("assign", "button.assign", None), ("wait", "button.wait", None),
-                ("resolve", "button.resolve", None)],
-        "acknowledged": [("assign", "button.assign", None), ("wait", "button.wait", None),
-                         ("resolve", "button.resolve", "primary")],
+        "new": [
+            ("ack", "button.ack", "primary"),
+            ("assign", "button.assign", None),
+            ("wait", "button.wait", None),
+            ("resolve", "button.resolve", None),
+        ],
+        "acknowledged": [
+            ("assign", "button.assign", None),
+            ("wait", "button.wait", None),
+            ("resolve", "button.resolve", "primary"),
+        ],
         "waiting": [("resume", "button.resume", "primary"), ("resolve", "button.resolve", None)],
         "resolved": [("close", "button.close", "primary"), ("reopen", "button.reopen", "danger")],
     }
     return [
-        Button(label=t(label), command=f"incident {verb} {r}", style=style)  # type: ignore[arg-type]
+        Button(label=t(label), command=f"incident {verb} {r}", style=style)
         for verb, label, style in steps.get(incident.status, [])
     ]
 
@@ -142,7 +149,9 @@ def timeline(incident: Incident, *, org: OrgConfig, t: Translator, timezone: str
     )
 
 
-def list_page(page: Page, *, org: OrgConfig, t: Translator, heading: str, next_command: str | None) -> Message:
+def list_page(
+    page: Page, *, org: OrgConfig, t: Translator, heading: str, next_command: str | None
+) -> Message:
     if not page.items:
         return Message(text=t("incident.list_empty"), ephemeral=True)
     lines = [
