@@ -18,7 +18,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_ORG_FILE = REPO_ROOT / "sqmsbot.example.toml"
+EXAMPLE_NAME = "sqmsbot.example.toml"
+
+
+def _example_org_file() -> Path:
+    """The shipped example: beside the package in a checkout, else in the working directory (the image)."""
+    for folder in (REPO_ROOT, Path.cwd()):
+        if (folder / EXAMPLE_NAME).exists():
+            return folder / EXAMPLE_NAME
+    return REPO_ROOT / EXAMPLE_NAME
+
+
+EXAMPLE_ORG_FILE = _example_org_file()
 LOCALES = ("en", "zh_CN")
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
