@@ -1,0 +1,1 @@
+"""Local fakes of chat platforms, spoken to by the real SDK clients over real HTTP."""
