@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+MAX_PAGE = 100_000
 CATEGORY_WORDS = {
     "man": "man",
     "people": "man",
@@ -56,7 +57,7 @@ def _no_control(value: str, *, newlines: bool) -> str:
     allowed = {"\n", "\t"} if newlines else set()
     for ch in value:
         if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise PydanticCustomError("errors.control_characters", "control characters are not allowed")
+            raise PydanticCustomError("errors.field_control_characters", "control characters are not allowed")
     return value
 
 
@@ -90,6 +91,13 @@ def _priority(value: object) -> object:
     raise PydanticCustomError("errors.invalid_choice", "not a priority", {"choices": "P1, P2, P3, P4"})
 
 
+def _page(value: object) -> object:
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE:
+        return int(text)
+    raise PydanticCustomError("errors.page_number", "not a page number")
+
+
 def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
@@ -100,6 +108,7 @@ Note = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_mult
 LongText = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multi_line)]
 CustomerRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s<>]+$")]
 Priority = Annotated[str, BeforeValidator(_priority)]
+PageNumber = Annotated[int, BeforeValidator(_page)]
 Key = Annotated[
     str, BeforeValidator(_lower), Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")
 ]
@@ -107,5 +116,6 @@ Category = Annotated[str, _choice(CATEGORY_WORDS, "category")]
 Source = Annotated[str, _choice(SOURCE_WORDS, "source")]
 Ref = Annotated[str, Field(min_length=1, max_length=40)]
 PersonRef = Annotated[str, Field(min_length=1, max_length=100)]
-PRIORITY_WORD = r"P[1-4]"
+# A word that looks like a priority: P9 is taken as a (refused) priority, not as a service called "p9".
+PRIORITY_WORD = r"P\d{1,2}"
 REF_WORD = r"(?:[A-Za-z]{1,6}-)?#?\d{1,9}"

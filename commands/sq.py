@@ -14,11 +14,12 @@ from sqmsbot.cmd.help import command_help, overview
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, Command, NoArgs, Pos
 from sqmsbot.domain import people
-from sqmsbot.errors import UsageError
+from sqmsbot.errors import NotFound, UsageError
 from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.messages import Message
 from sqmsbot.models import ROLES, Person
 from sqmsbot.notifications.audience import person_timezone
+from sqmsbot.presenters.errors import with_readable_errors
 from sqmsbot.presenters.incident import department_name
 
 command = Command("sq")
@@ -83,8 +84,17 @@ def people_(ctx: Ctx, args: PeopleArgs) -> Reply:
 
     Who is here, with roles and departments: so you know whom to assign or mention.
     """
+    if args.department and ctx.org.department(args.department) is None:
+        raise NotFound(
+            "errors.unknown_department",
+            department=args.department,
+            choices=", ".join(ctx.org.department_by_key),
+        )
+    # NULLS LAST spelled out: SQLite and PostgreSQL disagree on where people without a department go.
     query = (
-        select(Person).where(Person.platform == ctx.platform).order_by(Person.department, Person.display_name)
+        select(Person)
+        .where(Person.platform == ctx.platform)
+        .order_by(Person.department.nulls_last(), Person.display_name)
     )
     if args.department:
         query = query.where(Person.department == args.department)
@@ -145,3 +155,7 @@ def admin(ctx: Ctx, args: AdminArgs) -> Reply:
             department=department_name(ctx.org, args.value, t.locale),
         )
     return Reply([Message(text=text, ephemeral=True)])
+
+
+for _sub in command.subcommands.values():  # errors name roles and departments as the reader does
+    _sub.handler = with_readable_errors(_sub.handler)

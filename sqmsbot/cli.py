@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sqmsbot.config import ConfigError, Settings, load_org_config
 from sqmsbot.migrate import upgrade
@@ -23,13 +27,39 @@ db_app = typer.Typer(help="Manage the store (SQLite by default, PostgreSQL via S
 app.add_typer(db_app, name="db")
 
 
+def shown_url(url: str) -> str:
+    """A store URL fit to print: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+@contextmanager
+def _store(url: str) -> Iterator[None]:
+    """A store that cannot be opened or reached ends the command with one readable line, not a trace."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        typer.echo(f"sqmsbot: cannot use the store {shown_url(url)} (SQMS_DATABASE_URL): {reason}", err=True)
+        raise typer.Exit(2) from exc
+
+
 def _runtime() -> Runtime:
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.uses_example and "config" in settings.model_fields_set:  # a typo in SQMS_CONFIG, say
+        typer.echo(
+            f"sqmsbot: {settings.config} does not exist; using the example organisation "
+            f"{settings.org_file} (copy it to {settings.config} and edit it).",
+            err=True,
+        )
     try:
-        return Runtime.from_settings(settings)
+        with _store(settings.database_url):
+            return Runtime.from_settings(settings)
     except ConfigError as exc:
         typer.echo(f"sqmsbot: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -67,13 +97,23 @@ def console(
 ) -> None:
     """Type chat commands in a terminal. Reads commands from standard input when it is not a terminal.
 
-    Console-only lines: `:as NAME [ROLE] [DEPT]` acts as that person, `:in #channel` changes channel,
-    `:help`, `:quit`.
+    Chat commands as in chat, e.g. /incident report P2 billing "Customer charged twice" cust=C-1042
+
+    Console-only lines:
+    :as NAME [ROLE] [DEPT]  act as that person (created on first use);
+    :in #channel  post from that channel;
+    :help  list these;
+    :quit  leave.
     """
     _console(_runtime(), demo=demo)
 
 
 def _console(runtime: Runtime, *, demo: bool) -> None:
+    with _store(runtime.db.url):
+        _open_console(runtime, demo=demo)
+
+
+def _open_console(runtime: Runtime, *, demo: bool) -> None:
     from sqmsbot.demo import seed_demo
     from sqmsbot.i18n import Translator
     from sqmsbot.platforms.console import run_console
@@ -105,16 +145,19 @@ def db_upgrade(
 ) -> None:
     """Apply every migration to the store in SQMS_DATABASE_URL (default: var/sqmsbot.db)."""
     settings = Settings()
-    upgrade(settings.database_url)
+    with _store(settings.database_url):
+        upgrade(settings.database_url)
     if not quiet:
-        typer.echo(f"Store is up to date: {settings.database_url}")
+        typer.echo(f"Store is up to date: {shown_url(settings.database_url)}")
 
 
 @db_app.command("tables")
 def db_tables() -> None:
     """List the store's tables, to check what a URL points at."""
     runtime = _runtime()
-    for name in sorted(inspect(runtime.db.engine).get_table_names()):
+    with _store(runtime.db.url):
+        names = sorted(inspect(runtime.db.engine).get_table_names())
+    for name in names:
         typer.echo(name)
 
 

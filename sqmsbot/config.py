@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         return self.config if self.config.exists() else EXAMPLE_ORG_FILE
 
     @property
+    def uses_example(self) -> bool:
+        """True when the configured organisation file is missing and the shipped example stands in."""
+        return not self.config.exists()
+
+    @property
     def platform(self) -> str:
         """Which chat platform `sqmsbot run` serves: the first whose credentials are set."""
         if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
@@ -168,17 +173,24 @@ class OrgConfig(BaseModel):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> OrgConfig:
-        for kind, items in (("departments", self.departments), ("services", self.services)):
-            keys = [item.key for item in items]
-            duplicates = sorted({k for k in keys if keys.count(k) > 1})
-            if duplicates:
-                raise ValueError(f"{kind}: duplicate key(s) {', '.join(duplicates)}")
+        # Messages start with the exact key ("services[2].department: …"); load_org_config shows it.
+        for kind, keys in (
+            ("departments", [d.key for d in self.departments]),
+            ("services", [s.key for s in self.services]),
+        ):
+            first: dict[str, int] = {}
+            for index, key in enumerate(keys):
+                if key in first:
+                    raise ValueError(
+                        f"{kind}[{index}].key: {key!r} is used twice (also {kind}[{first[key]}])"
+                    )
+                first[key] = index
         known = {d.key for d in self.departments}
-        for service in self.services:
+        for index, service in enumerate(self.services):
             if service.department not in known:
                 raise ValueError(
-                    f"services: {service.key!r} names department {service.department!r}, "
-                    f"which is not one of {', '.join(sorted(known))}"
+                    f"services[{index}].department: service {service.key!r} names department "
+                    f"{service.department!r}, which is not one of {', '.join(sorted(known))}"
                 )
         return self
 
@@ -214,7 +226,14 @@ def load_org_config(path: Path) -> OrgConfig:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            where = ".".join(str(part) for part in error["loc"])
             where = re.sub(r"\.(\d+)", r"[\1]", where)
-            problems.append(f"  {where}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            located = re.match(r"^([\w\[\].-]+): (.*)$", message, re.DOTALL)
+            if not where and located:  # a check across keys names the key itself
+                where, message = located.groups()
+            given = error.get("input")
+            if error["type"] != "value_error" and isinstance(given, str | int | float):
+                message += f" (given: {str(given)[:60]!r})"
+            problems.append(f"  {where or '(top level)'}: {message}")
         raise ConfigError(f"{path}: invalid organisation file\n" + "\n".join(problems)) from exc

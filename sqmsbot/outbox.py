@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sqmsbot.clock import Clock
@@ -117,8 +117,12 @@ class OutboxWorker:
     def run_once(self) -> int:
         """Send every due row once; returns how many were delivered."""
         delivered = 0
-        for row_id in self._claim():
-            delivered += self._send(row_id)
+        for row_id, lease in self._claim():
+            try:
+                delivered += self._send(row_id, lease)
+            except Exception as exc:  # one unreadable row must not hold up the rest of the batch
+                log.exception("outbox row %s cannot be sent", row_id)
+                self._failed(row_id, lease, f"{type(exc).__name__}: {exc}", None, permanent=True)
         return delivered
 
     def drain(self, *, rounds: int = 10) -> int:
@@ -139,38 +143,53 @@ class OutboxWorker:
                 log.exception("outbox round failed; trying again")
             stop.wait(interval)
 
-    def _claim(self) -> list[int]:
+    def _claim(self) -> list[tuple[int, datetime]]:
+        """Take due rows (and rows whose sender's lease ran out) for this worker: (id, our lease) each.
+
+        The lease doubles as the claim's token: a worker only settles a row it still holds, so a slow
+        worker whose lease expired cannot undo what the worker that took over did.
+        """
         now = self.clock.now()
+        lease = now + self.lease
+        due = or_(
+            (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+        )
         with self.db.transaction() as session:
             query = (
-                select(OutboxMessage)
+                select(OutboxMessage.id)
                 .where(OutboxMessage.platform == self.deliverer.platform)
-                .where(
-                    or_(
-                        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-                        (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
-                    )
-                )
+                .where(due)
                 .order_by(OutboxMessage.id)
                 .limit(self.batch)
             )
             if self.db.is_postgresql:
                 query = query.with_for_update(skip_locked=True)
-            rows = list(session.scalars(query))
-            for row in rows:
-                row.status = "sending"
-                row.lease_until = now + self.lease
-            return [row.id for row in rows]
+            claimed = []
+            for row_id in session.scalars(query).all():
+                # Compare-and-set: on SQLite, where rows cannot be locked, another process may have
+                # taken the row since it was read; then the update matches nothing and we leave it.
+                taken = session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row_id)
+                    .where(due)
+                    .values(status="sending", lease_until=lease)
+                    .execution_options(synchronize_session=False)
+                )
+                if getattr(taken, "rowcount", 0) == 1:
+                    claimed.append(row_id)
+        return [(row_id, lease) for row_id in claimed]
 
-    def _send(self, row_id: int) -> int:
+    def _send(self, row_id: int, lease: datetime) -> int:
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, row_id)
-            if row is None or row.status != "sending":
+            if row is None or not _held(row, lease):
                 return 0
             message = Message.model_validate(row.payload)
             parent_ids = self._remote_ids(session, message)
             if parent_ids is None:  # the card this edits or threads under is not out yet
                 row.status = "pending"
+                row.lease_until = None
                 row.next_attempt_at = self.clock.now() + timedelta(seconds=1)
                 return 0
             delivery = Delivery(
@@ -185,15 +204,15 @@ class OutboxWorker:
         try:
             remote_id = self.deliverer.deliver(delivery)
         except RetryLater as exc:
-            self._failed(row_id, str(exc), exc.retry_after)
+            self._failed(row_id, lease, str(exc), exc.retry_after)
             return 0
         except Exception as exc:
             log.exception("delivering outbox row %s failed", row_id)
-            self._failed(row_id, f"{type(exc).__name__}: {exc}", None)
+            self._failed(row_id, lease, f"{type(exc).__name__}: {exc}", None)
             return 0
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, row_id)
-            if row is not None:
+            if row is not None and row.status != "sent":  # it went out: record that, whoever held it
                 row.status = "sent"
                 row.sent_at = self.clock.now()
                 row.remote_id = remote_id
@@ -216,15 +235,17 @@ class OutboxWorker:
                 ids.append(parent.remote_id)
         return ids[0], ids[1]
 
-    def _failed(self, row_id: int, error: str, retry_after: float | None) -> None:
+    def _failed(
+        self, row_id: int, lease: datetime, error: str, retry_after: float | None, *, permanent: bool = False
+    ) -> None:
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, row_id)
-            if row is None:
+            if row is None or not _held(row, lease):  # another worker took it over meanwhile
                 return
             row.attempts += 1
             row.last_error = error[:2000]
             row.lease_until = None
-            if row.attempts >= self.max_attempts:
+            if permanent or row.attempts >= self.max_attempts:
                 row.status = "dead"
                 log.error(
                     "outbox row %s (%s) gave up after %s attempts", row.id, row.dedupe_key, row.attempts
@@ -235,3 +256,8 @@ class OutboxWorker:
                 backoff = max(backoff, timedelta(seconds=retry_after))
             row.status = "pending"
             row.next_attempt_at = self.clock.now() + backoff
+
+
+def _held(row: OutboxMessage, lease: datetime) -> bool:
+    """Still claimed by the worker that set this lease."""
+    return row.status == "sending" and row.lease_until == lease

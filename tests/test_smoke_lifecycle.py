@@ -30,7 +30,7 @@ def test_whole_lifecycle_in_the_console(transcript: Transcript) -> None:
         "zhao · assigned it: nobody → zhao",
         "zhao · set it waiting on the customer — Need the bank statement",
         "zhao · resumed work",
-        "zhao · resolved it — Refunded the duplicate charge",
+        "zhao · resolved it (first contact) — Refunded the duplicate charge",
         "zhao · reopened it — Still charged twice",
         "zhao · resolved it — Second refund done",
         "zhao · closed it",

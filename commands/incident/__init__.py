@@ -1,9 +1,20 @@
 """/incident — report service incidents and complaints, and work them to a close."""
 
 from sqmsbot.cmd.spec import Command
+from sqmsbot.presenters.errors import with_readable_errors
 
 command = Command("incident", default="new")
 
-from commands.incident import handover, lifecycle, report  # noqa: E402  (they register on `command`)
+# The modules register their subcommands on `command` as they are imported, and help lists them in
+# that order: reporting first, then working an incident, then handing it over.
+# isort: off
+from commands.incident import report  # noqa: E402
+from commands.incident import lifecycle  # noqa: E402
+from commands.incident import handover  # noqa: E402
+
+# isort: on
+
+for _sub in command.subcommands.values():  # errors name departments as the reader calls them
+    _sub.handler = with_readable_errors(_sub.handler)
 
 __all__ = ["command", "handover", "lifecycle", "report"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from commands._types import (
     PRIORITY_WORD,
     Category,
     CustomerRef,
     Key,
     LongText,
+    PageNumber,
     Priority,
     Ref,
     Source,
@@ -25,6 +24,7 @@ from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, NoArgs, Pos
 from sqmsbot.domain import incidents
 from sqmsbot.domain.incident_queries import list_incidents
+from sqmsbot.errors import NotFound
 from sqmsbot.messages import Form, FormField
 from sqmsbot.presenters.incident import department_name, list_page, service_name, timeline
 
@@ -143,7 +143,7 @@ class ListArgs(Args):
     priority: Priority | None = None
     service: Key | None = None
     department: Key | None = None
-    page: int = Field(default=1, ge=1, le=100_000)
+    page: PageNumber = 1
 
 
 @command.sub(
@@ -157,6 +157,15 @@ def list_(ctx: Ctx, args: ListArgs) -> Reply:
 
     With no scope: the open incidents of your department, or yours if you have no department yet.
     """
+    org = ctx.org
+    if args.department and org.department(args.department) is None:
+        raise NotFound(
+            "errors.unknown_department",
+            department=args.department,
+            choices=", ".join(org.department_by_key),
+        )
+    if args.service and org.service(args.service) is None:
+        raise NotFound("errors.unknown_service", service=args.service, choices=", ".join(org.service_by_key))
     scope = args.scope
     status = args.status
     if scope == "open":

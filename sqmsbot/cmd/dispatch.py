@@ -11,7 +11,6 @@ import logging
 import secrets
 from collections.abc import Mapping
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sqmsbot.cmd.context import Ctx
@@ -30,6 +29,7 @@ from sqmsbot.runtime import Runtime
 log = logging.getLogger(__name__)
 MAX_LINE = 12_000
 HELP_WORDS = {"help", "-h", "--help", "?", "帮助"}
+ATTEMPTS = 3
 
 
 class _Failed(Exception):
@@ -40,53 +40,63 @@ class _Failed(Exception):
 
 
 def dispatch(request: CommandRequest, *, runtime: Runtime, commands: Mapping[str, Command]) -> Reply:
-    locale = normalise_locale(request.locale) or runtime.org.default_locale
-    try:
-        with runtime.db.transaction() as session:
+    locale = [normalise_locale(request.locale) or runtime.org.default_locale]  # the actor's, once known
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _dispatch_once(request, runtime=runtime, commands=commands, locale=locale)
+        except _Failed as failed:
+            return failed.reply
+        except IntegrityError:
+            # Lost a race: the same request delivered twice at once (answer as the first did), or
+            # another request created the same row first (a new person's first two commands at once):
+            # everything was rolled back, so run it again against what is there now.
             if request.request_key:
-                done = session.get(ProcessedRequest, request.request_key)
-                if done is not None:
-                    return _reply_from_json(done.reply)
-            now = runtime.clock.now()
-            actor = resolve_actor(
-                session,
-                org=runtime.org,
-                platform=request.platform,
-                user_id=request.user_id,
-                now=now,
-                directory=runtime.directory(request.platform),
-                display_name=request.display_name,
-                locale=normalise_locale(request.locale),
-            )
-            locale = actor.locale or locale
-            t = Translator(locale)
-            ctx = Ctx(
-                session=session,
-                runtime=runtime,
-                request=request,
-                actor=actor,
-                t=t,
-                notify=Notifier(session, platform=request.platform, now=now),
-                now=now,
-            )
-            reply = _run(ctx, commands)
-            if request.request_key:
-                session.add(
-                    ProcessedRequest(key=request.request_key, created_at=now, reply=_reply_json(reply))
-                )
-            return reply
-    except _Failed as failed:
-        return failed.reply
-    except IntegrityError:
-        if request.request_key:  # the same request, delivered twice at once: answer as the first did
-            with runtime.db.transaction() as session:
-                key = request.request_key
-                done = session.scalar(select(ProcessedRequest).where(ProcessedRequest.key == key))
-                if done is not None:
-                    return _reply_from_json(done.reply)
-        return _unexpected(locale)
-    except Exception:
-        return _unexpected(locale)
+                with runtime.db.transaction() as session:
+                    done = session.get(ProcessedRequest, request.request_key)
+                    if done is not None:
+                        return _reply_from_json(done.reply)
+            if attempt == ATTEMPTS:
+                return _unexpected(locale[0])
+            log.info("request lost a race (attempt %s); running it again", attempt)
+        except Exception:
+            return _unexpected(locale[0])
+    raise AssertionError("unreachable")
+
+
+def _dispatch_once(
+    request: CommandRequest, *, runtime: Runtime, commands: Mapping[str, Command], locale: list[str]
+) -> Reply:
+    with runtime.db.transaction() as session:
+        if request.request_key:
+            done = session.get(ProcessedRequest, request.request_key)
+            if done is not None:
+                return _reply_from_json(done.reply)
+        now = runtime.clock.now()
+        actor = resolve_actor(
+            session,
+            org=runtime.org,
+            platform=request.platform,
+            user_id=request.user_id,
+            now=now,
+            directory=runtime.directory(request.platform),
+            display_name=request.display_name,
+            locale=normalise_locale(request.locale),
+        )
+        locale[0] = actor.locale or locale[0]
+        t = Translator(locale[0])
+        ctx = Ctx(
+            session=session,
+            runtime=runtime,
+            request=request,
+            actor=actor,
+            t=t,
+            notify=Notifier(session, platform=request.platform, now=now),
+            now=now,
+        )
+        reply = _run(ctx, commands)
+        if request.request_key:
+            session.add(ProcessedRequest(key=request.request_key, created_at=now, reply=_reply_json(reply)))
+        return reply
 
 
 def _run(ctx: Ctx, commands: Mapping[str, Command]) -> Reply:

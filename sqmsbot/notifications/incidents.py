@@ -38,15 +38,19 @@ def incident_changed(
     if event.kind == "reported":
         _post_card(notifier, org, incident, incident.department)
         return
+    # A channel that gets the card now gets it before the change's thread line, so that the line can
+    # hang under it at once; the card is already current there, so it needs no edit.
+    fresh: set[str] = set()
+    if event.kind == "transferred" and _post_card(notifier, org, incident, incident.department):
+        fresh.add(incident.department)
+    elif event.kind == "involved" and event.to_value and _post_card(notifier, org, incident, event.to_value):
+        fresh.add(event.to_value)
     channels = {incident.department, *(i.department for i in incident.involvements)}
     if event.kind == "transferred" and event.from_value:
         channels.add(event.from_value)
     for department in sorted(channels):
-        _follow_up(notifier, org, incident, event, department)
-    if event.kind == "transferred":
-        _post_card(notifier, org, incident, incident.department)
-    elif event.kind == "involved" and event.to_value:
-        _post_card(notifier, org, incident, event.to_value)
+        _follow_up(notifier, org, incident, event, department, edit=department not in fresh)
+    if event.kind == "involved" and event.to_value:
         for lead in people_in(
             session, platform=notifier.platform, department=event.to_value, roles=("lead", "manager")
         )[:1]:
@@ -59,22 +63,25 @@ def incident_changed(
         _dm(notifier, org, incident.assignee, incident, event, "notify.reopened_dm")
 
 
-def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, department: str) -> None:
-    """The card in a department channel; if that channel already has it (a transfer back), edit it."""
+def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, department: str) -> bool:
+    """The card in a department channel; False when the channel already has it (a transfer back)."""
     t, tz = channel_translator(org, department)
     dept = org.department(department)
     channel = dept.channel(notifier.platform) if dept else f"#{department}"
     message = card(incident, org=org, t=t, timezone=tz)
-    key = card_key(incident, notifier.platform, department)
-    if not notifier.to_channel(key=key, channel=channel, message=message):
-        edit = message.model_copy(update={"update_of": key})
-        notifier.to_channel(
-            key=f"{key}:edit:{incident.updated_at.isoformat()}", channel=channel, message=edit
-        )
+    return notifier.to_channel(
+        key=card_key(incident, notifier.platform, department), channel=channel, message=message
+    )
 
 
 def _follow_up(
-    notifier: Notifier, org: OrgConfig, incident: Incident, event: IncidentEvent, department: str
+    notifier: Notifier,
+    org: OrgConfig,
+    incident: Incident,
+    event: IncidentEvent,
+    department: str,
+    *,
+    edit: bool = True,
 ) -> None:
     """The change in the card's thread, and the card edited to match."""
     t, tz = channel_translator(org, department)
@@ -87,6 +94,8 @@ def _follow_up(
         channel=channel,
         message=Message(text=f"{ref(incident, org)} · {line}", thread_of=key),
     )
+    if not edit:
+        return
     edited = card(incident, org=org, t=t, timezone=tz).model_copy(update={"update_of": key})
     notifier.to_channel(
         key=f"incident:{incident.id}:edit:{event.id}:{department}", channel=channel, message=edited

@@ -120,7 +120,13 @@ class Console:
         t = self.t
         role = next((w.lower() for w in words[1:] if w.lower() in ROLES), None)
         dept = next((w.lower() for w in words[1:] if w.lower() not in ROLES), None)
-        if not words or len(words) > 3 or not re.fullmatch(r"[^\s:@<>]{1,40}", words[0]):
+        # Printable names only: a NUL would not even fit in PostgreSQL, an escape would repaint the terminal.
+        if (
+            not words
+            or len(words) > 3
+            or not re.fullmatch(r"[^\s:@<>]{1,40}", words[0])
+            or not words[0].isprintable()
+        ):
             self._bad_as()
             return
         try:

@@ -116,6 +116,8 @@ def event_line(event: IncidentEvent, *, org: OrgConfig, t: Translator, timezone:
     who = event.actor.display_name if event.actor else t("incident.system")
     what = t("event." + event.kind, **_event_args(event, org, t))
     line = f"{local(event.at, timezone)} · {who} · {what}"
+    if event.kind == "resolved" and (event.to_value or "").endswith(":fcr"):
+        line += " " + t("incident.fcr_badge")
     if event.note and event.kind != "reported":
         line += f" — {clip(event.note, 500)}"
     return line

@@ -1,0 +1,115 @@
+"""Message → Block Kit, validated with slack_sdk's block models and kept within Slack's limits.
+
+Slack refuses a payload over its limits instead of cutting it, so everything is clipped here with
+"…": header 150, section text 3000, a field 2000, ten fields per section, 50 blocks per message.
+A button's `value` is the command line it stands for; pressing it dispatches exactly that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from sqmsbot.i18n import Translator
+from sqmsbot.messages import Actions, Context, Divider, Header, Image, Message, Section
+from sqmsbot.platforms.slack.text import clip, escape, say
+
+MAX_BLOCKS = 50
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+FIELDS_PER_SECTION = 10
+BUTTONS_PER_ACTIONS = 25
+BUTTON_TEXT_LIMIT = 75
+VALUE_LIMIT = 2000
+FALLBACK_LIMIT = 3000
+ACTION_PREFIX = "sqms:cmd:"
+
+Json = dict[str, Any]
+
+
+def mrkdwn(text: str, limit: int = SECTION_LIMIT) -> Json:
+    return {"type": "mrkdwn", "text": clip(escape(text), limit)}
+
+
+def plain(text: str, limit: int) -> Json:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def fallback_text(message: Message) -> str:
+    """The notification / screen-reader text Slack shows beside the blocks."""
+    return clip(escape(message.text), FALLBACK_LIMIT) or " "
+
+
+def message_blocks(message: Message, t: Translator, *, block_limit: int = MAX_BLOCKS) -> list[Json]:
+    """Every block of a Message in Block Kit, validated; at most `block_limit` blocks."""
+    blocks: list[Json] = []
+    for block in message.blocks:
+        blocks.extend(_render(block, t))
+    if len(blocks) > block_limit:
+        blocks = [*blocks[: block_limit - 1], _context(say(t, "truncated"))]
+    return validate(blocks)
+
+
+def _render(block: object, t: Translator) -> list[Json]:
+    if isinstance(block, Header):
+        return [{"type": "header", "text": plain(block.text, HEADER_LIMIT)}]
+    if isinstance(block, Section):
+        return _sections(block)
+    if isinstance(block, Context):
+        return [_context(block.text)]
+    if isinstance(block, Divider):
+        return [{"type": "divider"}]
+    if isinstance(block, Image):
+        # A chart is a local file; Slack's image block wants a public URL, so the text stands in.
+        return [_context(say(t, "image_placeholder", alt=block.alt))]
+    if isinstance(block, Actions):
+        return _actions(block)
+    return []
+
+
+def _context(text: str) -> Json:
+    return {"type": "context", "elements": [mrkdwn(text or " ")]}
+
+
+def _sections(block: Section) -> list[Json]:
+    out: list[Json] = []
+    if block.text.strip():
+        out.append({"type": "section", "text": mrkdwn(block.text)})
+    fields = [mrkdwn(f"*{f.label}*\n{f.value}", FIELD_LIMIT) for f in block.fields]
+    for start in range(0, len(fields), FIELDS_PER_SECTION):
+        out.append({"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]})
+    return out
+
+
+def _actions(block: Actions) -> list[Json]:
+    out: list[Json] = []
+    buttons = [b for b in block.buttons if len(b.command) <= VALUE_LIMIT]
+    for start in range(0, len(buttons), BUTTONS_PER_ACTIONS):
+        elements: list[Json] = []
+        for index, button in enumerate(buttons[start : start + BUTTONS_PER_ACTIONS], start=start):
+            element: Json = {
+                "type": "button",
+                "action_id": f"{ACTION_PREFIX}{index}",
+                "text": plain(button.label, BUTTON_TEXT_LIMIT),
+                "value": button.command,
+            }
+            if button.style:
+                element["style"] = button.style
+            elements.append(element)
+        if elements:
+            out.append({"type": "actions", "elements": elements})
+    return out
+
+
+def validate(blocks: list[Json]) -> list[Json]:
+    """Parse each block with slack_sdk's models (which check limits and required parts) and return
+    the model's own serialisation, so what we send is what the SDK accepted."""
+    checked: list[Json] = []
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        if parsed is None:
+            raise ValueError(f"not a Block Kit block: {raw.get('type')!r}")
+        checked.append(parsed.to_dict())
+    return checked

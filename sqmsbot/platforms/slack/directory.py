@@ -1,0 +1,94 @@
+"""People by Slack user id: users.info, cached, as the PeopleDirectory the dispatcher asks.
+
+Someone seen for the first time gets their Slack name, time zone and locale (zh-CN → zh_CN, so
+they are answered in Chinese). Profiles are cached because every command and every modal asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from sqmsbot.cmd.request import Profile
+from sqmsbot.i18n import normalise_locale
+
+log = logging.getLogger(__name__)
+
+
+class SlackDirectory:
+    """A cached users.info lookup; a user Slack does not know is None (also cached, for less time)."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        ttl: float = 3600.0,
+        missing_ttl: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.ttl = ttl
+        self.missing_ttl = missing_ttl
+        self.monotonic = monotonic
+        self._cache: dict[str, tuple[float, Profile | None]] = {}
+        self._lock = threading.Lock()
+
+    def profile(self, platform_user_id: str) -> Profile | None:
+        now = self.monotonic()
+        with self._lock:
+            cached = self._cache.get(platform_user_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            response = self.client.users_info(user=platform_user_id, include_locale=True)
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("user_not_found", "users_not_found"):
+                self._store(platform_user_id, None, now + self.missing_ttl)
+            else:
+                log.warning("users.info %s failed: %s", platform_user_id, exc.response.get("error"))
+            return None
+        except (
+            SlackClientError,
+            OSError,
+        ) as exc:  # unreachable: answer without a profile, ask again next time
+            log.warning("users.info %s failed: %s", platform_user_id, exc)
+            return None
+        found = _profile(response.get("user") or {})
+        self._store(platform_user_id, found, now + self.ttl)
+        return found
+
+    def _store(self, user_id: str, profile: Profile | None, until: float) -> None:
+        with self._lock:
+            self._cache[user_id] = (until, profile)
+
+
+def _profile(user: dict[str, object]) -> Profile | None:
+    if not user or user.get("deleted"):
+        return None
+    raw_profile = user.get("profile")
+    details = raw_profile if isinstance(raw_profile, dict) else {}
+    name = next(
+        (
+            str(v)
+            for v in (
+                details.get("display_name"),
+                details.get("real_name"),
+                user.get("real_name"),
+                user.get("name"),
+            )
+            if v
+        ),
+        str(user.get("id", "")),
+    )
+    locale = user.get("locale")
+    tz = user.get("tz")
+    return Profile(
+        display_name=name[:80],
+        locale=normalise_locale(str(locale)) if locale else None,
+        timezone=str(tz) if tz else None,
+    )

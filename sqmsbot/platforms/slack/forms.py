@@ -1,0 +1,170 @@
+"""Forms as Slack modals: Form → view, the submitted state → the command line, errors → fields.
+
+A form submits its fields as `key="value"` arguments appended to `form.command`, so a modal runs
+exactly what typing would. Each input's `block_id` is the field name: a UsageError naming a field
+is shown under that input (`response_action: errors`) instead of as a message.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.views import View
+
+import commands
+from sqmsbot.cmd.tokens import tokenize
+from sqmsbot.errors import UsageError
+from sqmsbot.i18n import Translator
+from sqmsbot.messages import Form, FormField
+from sqmsbot.platforms.slack.text import clip, say
+
+CALLBACK_ID = "sqms:form"
+VALUE = "value"
+TITLE_LIMIT = 24
+LABEL_LIMIT = 2000
+OPTIONS_LIMIT = 100
+METADATA_LIMIT = 3000
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What a modal remembers between opening and submit (its private_metadata)."""
+
+    command: str
+    channel: str
+    locale: str
+
+    def dump(self) -> str:
+        return json.dumps({"c": self.command, "ch": self.channel, "l": self.locale}, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, raw: str) -> FormState:
+        data = json.loads(raw or "{}")
+        return cls(
+            command=str(data.get("c", "")), channel=str(data.get("ch", "")), locale=str(data.get("l", ""))
+        )
+
+
+def modal(form: Form, state: FormState, t: Translator) -> Json:
+    """The modal view for a form, validated by slack_sdk's View model."""
+    metadata = state.dump()
+    if len(metadata) > METADATA_LIMIT:
+        raise ValueError("form state does not fit in private_metadata")
+    view: Json = {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": _plain(form.title, TITLE_LIMIT),
+        "submit": _plain(form.submit_label, TITLE_LIMIT),
+        "close": _plain(say(t, "cancel"), TITLE_LIMIT),
+        "private_metadata": metadata,
+        "blocks": [_input(field, t) for field in form.fields],
+    }
+    return View(**view).to_dict()
+
+
+def _plain(text: str, limit: int) -> Json:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def _option(value: str, label: str) -> Json:
+    return {"text": _plain(label, 75), "value": clip(value, 150)}
+
+
+def _input(field: FormField, t: Translator) -> Json:
+    element: Json = {"action_id": VALUE}
+    if field.kind in ("text", "long_text"):
+        element["type"] = "plain_text_input"
+        element["multiline"] = field.kind == "long_text"
+        if field.max_length:
+            element["max_length"] = min(field.max_length, 3000)
+        if field.initial:
+            element["initial_value"] = field.initial
+    elif field.kind == "select":
+        element["type"] = "static_select"
+        element["options"] = [_option(v, label) for v, label in field.options[:OPTIONS_LIMIT]]
+        chosen = [o for o in element["options"] if o["value"] == field.initial]
+        if chosen:
+            element["initial_option"] = chosen[0]
+    elif field.kind == "user":
+        element["type"] = "users_select"
+        if field.initial:
+            element["initial_user"] = field.initial
+    elif field.kind == "date":
+        element["type"] = "datepicker"
+        if field.initial:
+            element["initial_date"] = field.initial
+    elif field.kind == "number":
+        element.update(type="number_input", is_decimal_allowed=False)
+        if field.initial:
+            element["initial_value"] = field.initial
+    else:  # checkbox
+        yes = _option("true", say(t, "checkbox_yes"))
+        element.update(type="checkboxes", options=[yes])
+        if field.initial in ("true", "1", "yes"):
+            element["initial_options"] = [yes]
+    return {
+        "type": "input",
+        "block_id": field.name,
+        "label": _plain(field.label, LABEL_LIMIT),
+        "optional": not field.required,
+        "element": element,
+    }
+
+
+def submitted_values(state_values: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Each input's value as the command line wants it (a picked user as a `<@U…>` mention)."""
+    values: dict[str, str] = {}
+    for block_id, actions in state_values.items():
+        action: dict[str, Any] = actions.get(VALUE) or next(iter(actions.values()), {})
+        kind = action.get("type")
+        value: str | None
+        if kind == "static_select":
+            value = (action.get("selected_option") or {}).get("value")
+        elif kind == "users_select":
+            user = action.get("selected_user")
+            value = f"<@{user}>" if user else None
+        elif kind == "datepicker":
+            value = action.get("selected_date")
+        elif kind == "checkboxes":
+            value = "true" if action.get("selected_options") else None
+        else:
+            value = action.get("value")
+        if value is not None and str(value).strip():
+            values[block_id] = str(value)
+    return values
+
+
+def command_line(command: str, values: dict[str, str]) -> str:
+    """`command key="value" …`, quoting and escaping the way the tokenizer reads it back."""
+    args = [f'{key}="{_quote(value)}"' for key, value in values.items()]
+    return " ".join([command, *args])
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def field_errors(line: str, blocks: list[str], t: Translator) -> dict[str, str]:
+    """Bind the line to its subcommand without running it; a refusal becomes `{block_id: message}`.
+
+    Only the argument model is checked here (no store, no side effects): what the form itself got
+    wrong is shown under the input, everything else is for the command to say after it runs.
+    """
+    words = line.split(None, 2)
+    command = commands.registry().get(words[0]) if words else None
+    sub = command.find(words[1]) if command and len(words) > 1 else None
+    if sub is None or not blocks:
+        return {}
+    try:
+        sub.bind(tokenize(words[2] if len(words) > 2 else ""))
+    except UsageError as error:
+        field = str(error.args_.get("field") or error.args_.get("option") or "")
+        args = dict(error.args_)
+        if field and t.has(f"fields.{field}"):
+            args["field"] = t(f"fields.{field}")
+        return {field if field in blocks else blocks[0]: clip(t(error.key, **args), 2000)}
+    return {}

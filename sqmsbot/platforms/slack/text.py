@@ -1,0 +1,66 @@
+"""Text as Slack reads it: escaping, mentions, length limits, and the adapter's own catalog keys.
+
+Our messages carry mentions as `<@U…>` already (Slack-native); everything else is data and has its
+`&`, `<` and `>` escaped so a title like "<!channel>" cannot ping a channel.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqmsbot.i18n import Translator
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
+_INBOUND_MENTION = re.compile(r"<@([A-Z0-9]{1,64})(?:\|[^<>]*)?>")
+_FRAGMENT = Path(__file__).with_name("catalog_fragment.toml")
+ELLIPSIS = "…"
+
+
+def escape(text: str) -> str:
+    """Escape Slack's control characters, keeping user mentions (`<@U…>`) as real mentions."""
+    out: list[str] = []
+    last = 0
+    for match in MENTION.finditer(text):
+        out.append(_escape_plain(text[last : match.start()]))
+        out.append(f"<@{match.group(1)}>")
+        last = match.end()
+    out.append(_escape_plain(text[last:]))
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in "…" when cut (Slack refuses longer, it does not cut)."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def inbound(text: str) -> str:
+    """A slash command's text (sent with should_escape) as the dispatcher expects it.
+
+    `<@U1|li>` becomes `<@U1>`; Slack's `&amp;`, `&lt;`, `&gt;` become the characters that were typed.
+    """
+    text = _INBOUND_MENTION.sub(lambda m: f"<@{m.group(1)}>", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@cache
+def _fragment() -> dict[str, dict[str, str]]:
+    data = tomllib.loads(_FRAGMENT.read_text(encoding="utf-8"))
+    return {locale: dict(table.get("slack", {})) for locale, table in data.items()}
+
+
+def say(t: Translator, name: str, **args: Any) -> str:
+    """The adapter's own text `slack.<name>`: from the catalogs once merged, else from our fragment."""
+    key = f"slack.{name}"
+    if t.has(key):
+        return t(key, **args)
+    table = _fragment().get(t.locale) or _fragment()["en"]
+    template = table.get(name, key)
+    return template.format(**args) if args else template

@@ -1,0 +1,99 @@
+"""How a command line splits into words: the way people type them, quotes of every kind included."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sqmsbot.cmd.tokens import QUOTES, Token, tokenize
+from sqmsbot.errors import UsageError
+
+QUOTE_CHARS = set(QUOTES) | set(QUOTES.values())
+# Words as people write them: any script, emoji, punctuation; no quote characters and no backslash
+# (which escapes a closing quote inside quotes).
+WORD_CHARS = st.characters(codec="utf-8", exclude_characters="".join(QUOTE_CHARS) + "\\")
+QUOTED_WORDS = st.lists(st.text(WORD_CHARS, max_size=30), max_size=8)
+PLAIN_WORDS = st.lists(
+    st.text(WORD_CHARS, min_size=1, max_size=20).filter(
+        lambda w: not any(ch.isspace() for ch in w) and "=" not in w and "＝" not in w
+    ),
+    max_size=8,
+)
+
+
+@given(QUOTED_WORDS, st.sampled_from([('"', '"'), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'")]))
+def test_quoted_words_come_back_exactly(words: list[str], quotes: tuple[str, str]) -> None:
+    opening, closing = quotes
+    line = " ".join(f"{opening}{w}{closing}" for w in words)
+    assert tokenize(line) == [Token(w, quoted=True) for w in words]
+
+
+@given(PLAIN_WORDS, st.sampled_from([" ", "  ", "\t", "\u3000", " \u3000 "]))
+def test_plain_words_split_on_any_whitespace_including_the_ideographic_space(
+    words: list[str], gap: str
+) -> None:
+    assert [t.text for t in tokenize(gap.join(words))] == words
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=300)
+def test_any_line_either_splits_or_names_the_unclosed_quote(line: str) -> None:
+    try:
+        tokens = tokenize(line)
+    except UsageError as error:
+        assert error.key == "errors.unclosed_quote"
+        assert error.args_["quote"] in QUOTE_CHARS
+        return
+    for token in tokens:
+        assert token.quoted or token.text  # an unquoted word is never empty
+
+
+def test_apostrophes_inside_words_are_letters() -> None:
+    words = tokenize("SQ-1 can't reach the customer's phone, it’s off")
+    assert [t.text for t in words] == ["SQ-1", "can't", "reach", "the", "customer's", "phone,", "it’s", "off"]
+    assert not any(t.quoted for t in words)
+
+
+def test_a_lone_leading_apostrophe_is_a_letter_too() -> None:
+    assert [t.text for t in tokenize("'tis fine")] == ["'tis", "fine"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('cust="C 1042 (VIP)"', Token("C 1042 (VIP)", quoted=True, key="cust")),
+        ("desc=“charged twice”", Token("charged twice", quoted=True, key="desc")),
+        ("desc=「重复扣费」", Token("重复扣费", quoted=True, key="desc")),
+        ("dept＝ops", Token("ops", key="dept")),
+        ("cust=C-1042", Token("C-1042", key="cust")),
+        ('title="say \\"hi\\""', Token('say "hi"', quoted=True, key="title")),
+    ],
+)
+def test_key_value_with_quotes(line: str, expected: Token) -> None:
+    assert tokenize(f"P2 billing {line} fcr") == [Token("P2"), Token("billing"), expected, Token("fcr")]
+
+
+def test_the_full_shorthand_of_the_issue() -> None:
+    assert tokenize('P2 billing "Customer charged twice" cust=C-1042') == [
+        Token("P2"),
+        Token("billing"),
+        Token("Customer charged twice", quoted=True),
+        Token("C-1042", key="cust"),
+    ]
+
+
+def test_ideographic_space_separates_chinese_words() -> None:
+    assert [t.text for t in tokenize("P2\u3000billing\u3000客户被重复扣费")] == [
+        "P2",
+        "billing",
+        "客户被重复扣费",
+    ]
+
+
+@pytest.mark.parametrize(("line", "quote"), [('"Customer charged', '"'), ("“未闭合", "“"), ("x=「abc", "「")])
+def test_an_unclosed_quote_is_a_usage_error_naming_it(line: str, quote: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        tokenize(f"P2 billing {line}")
+    assert caught.value.key == "errors.unclosed_quote"
+    assert caught.value.args_ == {"quote": quote}
