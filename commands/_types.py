@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-MAX_PAGE = 100_000
+MAX_PAGE = 1_000_000_000  # larger pages are refused by the query with the real page count
 CATEGORY_WORDS = {
     "man": "man",
     "people": "man",
@@ -53,11 +53,18 @@ SOURCE_WORDS = {
 }
 
 
+# Bidirectional overrides can make a title read differently from what it says (a spoofing trick).
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _no_control(value: str, *, newlines: bool) -> str:
+    """Refuse control characters, and text with nothing visible in it (only zero-width characters)."""
     allowed = {"\n", "\t"} if newlines else set()
     for ch in value:
-        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
+        if ch not in allowed and (unicodedata.category(ch) in ("Cc", "Cs") or ch in BIDI_CONTROLS):
             raise PydanticCustomError("errors.field_control_characters", "control characters are not allowed")
+    if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value):
+        raise PydanticCustomError("errors.empty_field", "nothing visible")
     return value
 
 
@@ -106,7 +113,9 @@ Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_sing
 ShortText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_single_line)]
 Note = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_multi_line)]
 LongText = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multi_line)]
-CustomerRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s<>]+$")]
+CustomerRef = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[^\s<>]+$"), AfterValidator(_single_line)
+]
 Priority = Annotated[str, BeforeValidator(_priority)]
 PageNumber = Annotated[int, BeforeValidator(_page)]
 Key = Annotated[

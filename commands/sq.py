@@ -19,7 +19,6 @@ from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.messages import Message
 from sqmsbot.models import ROLES, Person
 from sqmsbot.notifications.audience import person_timezone
-from sqmsbot.presenters.errors import with_readable_errors
 from sqmsbot.presenters.incident import department_name
 
 command = Command("sq")
@@ -157,5 +156,3 @@ def admin(ctx: Ctx, args: AdminArgs) -> Reply:
     return Reply([Message(text=text, ephemeral=True)])
 
 
-for _sub in command.subcommands.values():  # errors name roles and departments as the reader does
-    _sub.handler = with_readable_errors(_sub.handler)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sqmsbot.config import ConfigError, Settings, load_org_config
+from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.migrate import upgrade
 from sqmsbot.runtime import Runtime
 
@@ -25,6 +27,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the store (SQLite by default, PostgreSQL via SQMS_DATABASE_URL).")
 app.add_typer(db_app, name="db")
+
+
+def _t() -> Translator:
+    """The terminal's language (LANG=zh_CN.UTF-8 → Chinese) for what the command itself says."""
+    return Translator(normalise_locale(os.environ.get("LC_ALL") or os.environ.get("LANG")))
 
 
 def shown_url(url: str) -> str:
@@ -42,7 +49,7 @@ def _store(url: str) -> Iterator[None]:
         yield
     except (SQLAlchemyError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        typer.echo(f"sqmsbot: cannot use the store {shown_url(url)} (SQMS_DATABASE_URL): {reason}", err=True)
+        typer.echo(_t()("cli.store_unreachable", url=shown_url(url), reason=reason), err=True)
         raise typer.Exit(2) from exc
 
 
@@ -52,11 +59,8 @@ def _runtime() -> Runtime:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if settings.uses_example and "config" in settings.model_fields_set:  # a typo in SQMS_CONFIG, say
-        typer.echo(
-            f"sqmsbot: {settings.config} does not exist; using the example organisation "
-            f"{settings.org_file} (copy it to {settings.config} and edit it).",
-            err=True,
-        )
+        message = _t()("cli.example_in_use", path=settings.config, example=settings.org_file)
+        typer.echo(message, err=True)
     try:
         with _store(settings.database_url):
             return Runtime.from_settings(settings)
@@ -76,17 +80,50 @@ def _store_is_empty(runtime: Runtime) -> bool:
 
 @app.command()
 def run() -> None:
-    """Run the bot on the platform whose credentials are set; the console when none are."""
+    """Run the bot where its credentials point: Slack Socket Mode with SLACK_BOT_TOKEN + SLACK_APP_TOKEN,
+    Slack HTTP mode with SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (see `serve`), else the console."""
     runtime = _runtime()
     platform = runtime.settings.platform
-    if platform != "console":
-        typer.echo(
-            f"sqmsbot: {platform} credentials are set, but this version only ships the console adapter. "
-            f"Unset them to use the console.",
-            err=True,
-        )
+    with _store(runtime.db.url):
+        upgrade(runtime.db.url)
+    if platform == "slack" and runtime.settings.slack_app_token:
+        from sqmsbot.platforms.slack import run_socket_mode
+
+        run_socket_mode(runtime)
+    elif platform == "slack":
+        _serve(runtime, host="0.0.0.0", port=runtime.settings.port)
+    elif platform == "lark":
+        typer.echo(_t()("cli.lark_not_yet"), err=True)
         raise typer.Exit(2)
-    _console(runtime, demo=False)
+    else:
+        _console(runtime, demo=False)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",
+) -> None:
+    """HTTP mode: POST /slack/events (signed by Slack) and GET /healthz, served by uvicorn.
+
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; point the Slack app's request URLs at
+    https://<your host>/slack/events.
+    """
+    runtime = _runtime()
+    if not (runtime.settings.slack_bot_token and runtime.settings.slack_signing_secret):
+        typer.echo(_t()("cli.serve_needs_slack"), err=True)
+        raise typer.Exit(2)
+    with _store(runtime.db.url):
+        upgrade(runtime.db.url)
+    _serve(runtime, host=host, port=port)
+
+
+def _serve(runtime: Runtime, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from sqmsbot.web import create_web_app
+
+    uvicorn.run(create_web_app(runtime), host=host, port=port, log_level=runtime.settings.log_level.lower())
 
 
 @app.command()
@@ -115,13 +152,13 @@ def _console(runtime: Runtime, *, demo: bool) -> None:
 
 def _open_console(runtime: Runtime, *, demo: bool) -> None:
     from sqmsbot.demo import seed_demo
-    from sqmsbot.i18n import Translator
     from sqmsbot.platforms.console import run_console
 
     upgrade(runtime.db.url)
-    t = Translator(runtime.org.default_locale)
+    t = Translator(runtime.org.default_locale)  # nobody has chosen a language yet
     if not demo and sys.stdin.isatty() and _store_is_empty(runtime):
-        answer = input(t("console.demo_question")).strip().lower()
+        typer.echo(t("console.demo_question"), nl=False)  # input()'s own prompt may go to stderr
+        answer = input().strip().lower()
         demo = answer in ("", "y", "yes", "是", "好")
     if demo:
         if _store_is_empty(runtime):
@@ -148,7 +185,7 @@ def db_upgrade(
     with _store(settings.database_url):
         upgrade(settings.database_url)
     if not quiet:
-        typer.echo(f"Store is up to date: {shown_url(settings.database_url)}")
+        typer.echo(_t()("cli.store_ready", url=shown_url(settings.database_url)))
 
 
 @db_app.command("tables")
@@ -172,7 +209,9 @@ def check_config(
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"{target}: OK — {len(org.departments)} departments, {len(org.services)} services.")
+    typer.echo(
+        _t()("cli.config_ok", path=target, departments=len(org.departments), services=len(org.services))
+    )
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/sqmsbot.db"
     config: Path = Path("sqmsbot.toml")
     log_level: str = "INFO"
+    port: int = Field(default=3000, ge=1, le=65535)
     slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
@@ -113,9 +114,9 @@ class Department(BaseModel):
             raise ValueError(f"locale must be one of {', '.join(LOCALES)}")
         return value
 
-    def channel(self, platform: str) -> str:
-        """The department's channel on a platform; the console uses `#<key>` unless told otherwise."""
-        return self.channels.get(platform) or f"#{self.key}"
+    def channel(self, platform: str) -> str | None:
+        """The department's channel on a platform: configured, or `#<key>` on the console; else none."""
+        return self.channels.get(platform) or (f"#{self.key}" if platform == "console" else None)
 
 
 class Service(BaseModel):

@@ -46,7 +46,8 @@ def test_any_line_either_splits_or_names_the_unclosed_quote(line: str) -> None:
         assert error.args_["quote"] in QUOTE_CHARS
         return
     for token in tokens:
-        assert token.quoted or token.text  # an unquoted word is never empty
+        # An unquoted word is never empty; `key=` names a field with an empty value (refused later).
+        assert token.quoted or token.text or token.key
 
 
 def test_apostrophes_inside_words_are_letters() -> None:

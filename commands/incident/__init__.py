@@ -1,7 +1,6 @@
 """/incident — report service incidents and complaints, and work them to a close."""
 
 from sqmsbot.cmd.spec import Command
-from sqmsbot.presenters.errors import with_readable_errors
 
 command = Command("incident", default="new")
 
@@ -14,7 +13,5 @@ from commands.incident import handover  # noqa: E402
 
 # isort: on
 
-for _sub in command.subcommands.values():  # errors name departments as the reader calls them
-    _sub.handler = with_readable_errors(_sub.handler)
 
 __all__ = ["command", "handover", "lifecycle", "report"]

@@ -24,6 +24,7 @@ from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.messages import Form, Message
 from sqmsbot.models import ProcessedRequest
 from sqmsbot.outbox import Notifier
+from sqmsbot.presenters.errors import readable_args
 from sqmsbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -105,10 +106,6 @@ def _run(ctx: Ctx, commands: Mapping[str, Command]) -> Reply:
     command: Command | None = None
     sub: Subcommand | None = None
     try:
-        if len(line) > MAX_LINE:
-            raise UsageError("errors.line_too_long", max=MAX_LINE)
-        if "\x00" in line:
-            raise UsageError("errors.control_characters")
         words = line.split(None, 1)
         if not words or words[0].lstrip("/").lower() in HELP_WORDS:
             return Reply([overview(commands.values(), t)])
@@ -118,19 +115,23 @@ def _run(ctx: Ctx, commands: Mapping[str, Command]) -> Reply:
             raise UsageError("errors.unknown_command", command=name[:40])
         rest = words[1] if len(words) > 1 else ""
         head = rest.split(None, 1)
+        sub = command.find(head[0]) if head else None
+        if len(line) > MAX_LINE:  # checked once the command is known, so the reply can show its usage
+            raise UsageError("errors.line_too_long", max=MAX_LINE)
+        if "\x00" in line:
+            raise UsageError("errors.control_characters")
         if not head:
             if command.default is None:
                 return Reply([command_help(command, t)])
             sub = command.subcommands[command.default]
             return _call(ctx, sub, "")
-        sub = command.find(head[0])
         if sub is None and head[0].lower() in HELP_WORDS:
             return Reply([command_help(command, t)])
         if sub is None:
             raise UsageError("errors.unknown_subcommand", command=name, sub=head[0][:40])
         return _call(ctx, sub, head[1] if len(head) > 1 else "")
     except SqmsError as error:
-        message = t(error.key, **_labelled(error.args_, t))
+        message = t(error.key, **_labelled(error.args_, ctx))
         text = t("errors.reply", message=message)
         if command is not None:
             text += "\n" + usage_line(command, sub, t)
@@ -153,9 +154,10 @@ def _call(ctx: Ctx, sub: Subcommand, rest: str) -> Reply:
     raise TypeError(f"{sub.command} {sub.name} returned {type(result).__name__}")
 
 
-def _labelled(args: dict[str, object], t: Translator) -> dict[str, object]:
-    """Field names in errors are shown as the reader's word for them."""
-    out = dict(args)
+def _labelled(args: dict[str, object], ctx: Ctx) -> dict[str, object]:
+    """Error arguments in the reader's words: field, status, department and role names, not keys."""
+    t = ctx.t
+    out = readable_args(args, org=ctx.org, t=t)
     field = out.get("field")
     if isinstance(field, str) and t.has(f"fields.{field}"):
         out["field"] = t(f"fields.{field}")

@@ -10,7 +10,7 @@ import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -104,7 +104,7 @@ class Subcommand:
         try:
             return self.args_model.model_validate(values)
         except ValidationError as exc:
-            raise _usage_error(exc, values) from None
+            raise _usage_error(exc, values, self.args_model) from None
 
     def _field_for(self, key: str) -> str:
         lowered = key.lower().replace("-", "_")
@@ -123,7 +123,7 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _usage_error(exc: ValidationError, values: dict[str, Any]) -> UsageError:
+def _usage_error(exc: ValidationError, values: dict[str, Any], model: type[BaseModel]) -> UsageError:
     error = exc.errors()[0]
     name = str(error["loc"][0]) if error["loc"] else ""
     given = values.get(name)
@@ -139,11 +139,20 @@ def _usage_error(exc: ValidationError, values: dict[str, Any]) -> UsageError:
     if kind == "string_too_short":
         return UsageError("errors.empty_field", field=name)
     if kind in ("literal_error", "enum"):
-        expected = str(ctx.get("expected", "")).replace("'", "")
-        return UsageError("errors.invalid_choice", field=name, value=shown, choices=expected)
-    if kind in ("int_parsing", "int_type", "int_from_float", "greater_than_equal", "less_than_equal"):
+        choices = _literal_choices(model.model_fields[name].annotation) if name in model.model_fields else []
+        return UsageError("errors.invalid_choice", field=name, value=shown, choices=", ".join(choices))
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return UsageError("errors.number_out_of_range", field=name, value=shown)
+    if kind in ("int_parsing", "int_type", "int_from_float"):
         return UsageError("errors.invalid_number", field=name, value=shown)
     return UsageError("errors.invalid_value", field=name, value=shown)
+
+
+def _literal_choices(annotation: Any) -> list[str]:
+    """The allowed words of a Literal field (inside Optional or Annotated), for the reader's error."""
+    if get_origin(annotation) is Literal:
+        return [str(value) for value in get_args(annotation)]
+    return [choice for arg in get_args(annotation) for choice in _literal_choices(arg)]
 
 
 class Command:

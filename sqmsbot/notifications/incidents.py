@@ -17,7 +17,12 @@ from sqmsbot.domain.people import people_in
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Message
 from sqmsbot.models import Incident, IncidentEvent, Person
-from sqmsbot.notifications.audience import channel_translator, person_locale, person_timezone
+from sqmsbot.notifications.audience import (
+    channel_translator,
+    department_channel,
+    person_locale,
+    person_timezone,
+)
 from sqmsbot.outbox import Notifier
 from sqmsbot.presenters.incident import card, department_name, event_line, ref, title_line
 
@@ -66,8 +71,9 @@ def incident_changed(
 def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, department: str) -> bool:
     """The card in a department channel; False when the channel already has it (a transfer back)."""
     t, tz = channel_translator(org, department)
-    dept = org.department(department)
-    channel = dept.channel(notifier.platform) if dept else f"#{department}"
+    channel = department_channel(org, department, notifier.platform)
+    if channel is None:
+        return False
     message = card(incident, org=org, t=t, timezone=tz)
     return notifier.to_channel(
         key=card_key(incident, notifier.platform, department), channel=channel, message=message
@@ -85,8 +91,9 @@ def _follow_up(
 ) -> None:
     """The change in the card's thread, and the card edited to match."""
     t, tz = channel_translator(org, department)
-    dept = org.department(department)
-    channel = dept.channel(notifier.platform) if dept else f"#{department}"
+    channel = department_channel(org, department, notifier.platform)
+    if channel is None:
+        return
     key = card_key(incident, notifier.platform, department)
     line = event_line(event, org=org, t=t, timezone=tz)
     notifier.to_channel(

@@ -9,19 +9,20 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-import uuid
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
 
 import commands
 from sqmsbot.cmd.request import CommandRequest
+from sqmsbot.config import OrgConfig
 from sqmsbot.domain.people import sandbox_person
 from sqmsbot.errors import SqmsError
 from sqmsbot.i18n import Translator
 from sqmsbot.models import ROLES, Person
 from sqmsbot.outbox import Delivery, OutboxWorker
 from sqmsbot.platforms.console_render import delivery_text, indent
+from sqmsbot.presenters.incident import department_name
 from sqmsbot.runtime import Runtime
 
 PLATFORM = "console"
@@ -37,13 +38,20 @@ def to_mentions(line: str) -> str:
 class ConsoleDeliverer:
     platform = PLATFORM
 
-    def __init__(self, write: Write, locale: Callable[[], str]) -> None:
+    def __init__(self, write: Write, org: OrgConfig) -> None:
         self.write = write
-        self.locale = locale
+        self.org = org
 
     def deliver(self, delivery: Delivery) -> str:
-        self.write(delivery_text(delivery, Translator(self.locale())))
+        self.write(delivery_text(delivery, Translator(self._locale(delivery))))
         return f"console-{delivery.id}"
+
+    def _locale(self, delivery: Delivery) -> str:
+        """A channel reads in its department's language (the words the console adds, too)."""
+        for dept in self.org.departments:
+            if delivery.target_kind == "channel" and dept.channel(PLATFORM) == delivery.target:
+                return dept.locale
+        return self.org.default_locale
 
 
 class Console:
@@ -53,8 +61,8 @@ class Console:
         self.runtime = runtime
         self.write = write
         self.name = name
-        self.channel = runtime.org.departments[0].channel(PLATFORM)
-        self.worker = OutboxWorker(runtime.db, ConsoleDeliverer(write, lambda: self.locale), runtime.clock)
+        self.channel = runtime.org.departments[0].channel(PLATFORM) or "#general"
+        self.worker = OutboxWorker(runtime.db, ConsoleDeliverer(write, runtime.org), runtime.clock)
         self.locale = runtime.org.default_locale
         self._become(name, None, None)
 
@@ -79,7 +87,6 @@ class Console:
             user_id=self.name,
             text=to_mentions(line),
             display_name=self.name,
-            request_key=f"console:{uuid.uuid4()}",
         )
         reply = commands.dispatch(request, runtime=self.runtime)
         self._refresh_locale()
@@ -135,7 +142,11 @@ class Console:
             self._bad_as()
             return
         t = self.t
-        department = person.department or t("sq.no_department")
+        department = (
+            department_name(self.runtime.org, person.department, t.locale)
+            if person.department
+            else t("sq.no_department")
+        )
         self.write(
             t(
                 "console.as_now",

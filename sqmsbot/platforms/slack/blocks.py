@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block
 
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Actions, Context, Divider, Header, Image, Message, Section
-from sqmsbot.platforms.slack.text import clip, escape, say
+from sqmsbot.platforms.slack.text import clip, escape
 
 MAX_BLOCKS = 50
 HEADER_LIMIT = 150
@@ -48,7 +48,7 @@ def message_blocks(message: Message, t: Translator, *, block_limit: int = MAX_BL
     for block in message.blocks:
         blocks.extend(_render(block, t))
     if len(blocks) > block_limit:
-        blocks = [*blocks[: block_limit - 1], _context(say(t, "truncated"))]
+        blocks = [*blocks[: block_limit - 1], _context(t("slack.truncated"))]
     return validate(blocks)
 
 
@@ -63,7 +63,7 @@ def _render(block: object, t: Translator) -> list[Json]:
         return [{"type": "divider"}]
     if isinstance(block, Image):
         # A chart is a local file; Slack's image block wants a public URL, so the text stands in.
-        return [_context(say(t, "image_placeholder", alt=block.alt))]
+        return [_context(t("slack.image_placeholder", alt=block.alt))]
     if isinstance(block, Actions):
         return _actions(block)
     return []

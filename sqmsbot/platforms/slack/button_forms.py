@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Form, FormField
-from sqmsbot.platforms.slack.text import say
 
 NOTE_LIMIT = 2000
 FORM_VERBS = ("assign", "resolve", "reopen")
@@ -28,10 +27,10 @@ def button_form(line: str, t: Translator, *, user_id: str) -> Form | None:
     verb = line.split()[1]
     fields: tuple[FormField, ...]
     if verb == "assign":
-        title = say(t, "assign_title")
+        title = t("slack.assign_title")
         fields = (FormField(name="person", label=t("fields.assignee"), kind="user", initial=user_id),)
     elif verb == "resolve":
-        title = say(t, "resolve_title")
+        title = t("slack.resolve_title")
         fields = (
             FormField(
                 name="note",
@@ -43,11 +42,11 @@ def button_form(line: str, t: Translator, *, user_id: str) -> Form | None:
             FormField(name="fcr", label=t("fields.fcr"), kind="checkbox"),
         )
     elif verb == "reopen":
-        title = say(t, "reopen_title")
+        title = t("slack.reopen_title")
         fields = (
             FormField(
                 name="note",
-                label=say(t, "note_reason"),
+                label=t("slack.note_reason"),
                 kind="long_text",
                 required=True,
                 max_length=NOTE_LIMIT,
@@ -55,4 +54,4 @@ def button_form(line: str, t: Translator, *, user_id: str) -> Form | None:
         )
     else:
         return None
-    return Form(title=title, command=line, fields=fields, submit_label=say(t, "submit"))
+    return Form(title=title, command=line, fields=fields, submit_label=t("slack.submit"))

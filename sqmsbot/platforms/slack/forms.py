@@ -18,7 +18,7 @@ from sqmsbot.cmd.tokens import tokenize
 from sqmsbot.errors import UsageError
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Form, FormField
-from sqmsbot.platforms.slack.text import clip, say
+from sqmsbot.platforms.slack.text import clip
 
 CALLBACK_ID = "sqms:form"
 VALUE = "value"
@@ -59,7 +59,7 @@ def modal(form: Form, state: FormState, t: Translator) -> Json:
         "callback_id": CALLBACK_ID,
         "title": _plain(form.title, TITLE_LIMIT),
         "submit": _plain(form.submit_label, TITLE_LIMIT),
-        "close": _plain(say(t, "cancel"), TITLE_LIMIT),
+        "close": _plain(t("slack.cancel"), TITLE_LIMIT),
         "private_metadata": metadata,
         "blocks": [_input(field, t) for field in form.fields],
     }
@@ -102,7 +102,7 @@ def _input(field: FormField, t: Translator) -> Json:
         if field.initial:
             element["initial_value"] = field.initial
     else:  # checkbox
-        yes = _option("true", say(t, "checkbox_yes"))
+        yes = _option("true", t("slack.checkbox_yes"))
         element.update(type="checkboxes", options=[yes])
         if field.initial in ("true", "1", "yes"):
             element["initial_options"] = [yes]

@@ -33,7 +33,7 @@ from sqmsbot.platforms.slack.forms import FormState, command_line, field_errors,
 from sqmsbot.platforms.slack.home import publish_home
 from sqmsbot.platforms.slack.replies import Replier
 from sqmsbot.platforms.slack.request_keys import action_key, slash_key, view_key
-from sqmsbot.platforms.slack.text import inbound, say
+from sqmsbot.platforms.slack.text import inbound
 from sqmsbot.runtime import Runtime
 
 PLATFORM = "slack"
@@ -231,7 +231,7 @@ class Handlers:
         except (SlackClientError, OSError) as exc:
             reason = type(exc).__name__
         log.warning("views.open failed (%s) for %s", reason, form.command)
-        failed = say(t, "form_failed", reason=reason, command=form.command)
+        failed = t("slack.form_failed", reason=reason, command=form.command)
         replier.send_one(Message(text=failed, ephemeral=True, ok=False), t)
         return False
 

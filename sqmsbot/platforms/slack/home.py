@@ -18,7 +18,6 @@ from sqmsbot.i18n import Translator
 from sqmsbot.messages import Message
 from sqmsbot.platforms.slack.blocks import message_blocks, mrkdwn, plain
 from sqmsbot.platforms.slack.request_keys import event_key
-from sqmsbot.platforms.slack.text import say
 from sqmsbot.runtime import Runtime
 from sqmsbot.timefmt import local
 
@@ -45,13 +44,13 @@ def publish_home(runtime: Runtime, client: WebClient, body: dict[str, Any], loca
         )
         reply = commands.dispatch(request, runtime=runtime)
         if not all(m.ok for m in reply.messages):  # no department yet: say how to get one
-            reply_blocks = [{"type": "context", "elements": [mrkdwn(say(t, "home_no_department"))]}]
+            reply_blocks = [{"type": "context", "elements": [mrkdwn(t("slack.home_no_department"))]}]
         else:
             reply_blocks = [b for m in reply.messages for b in _blocks(m, t)]
         sections.append(reply_blocks)
-    intro = say(t, "home_intro", time=local(runtime.clock.now(), tz))
+    intro = t("slack.home_intro", time=local(runtime.clock.now(), tz))
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(say(t, "home_title"), 150)},
+        {"type": "header", "text": plain(t("slack.home_title"), 150)},
         {"type": "context", "elements": [mrkdwn(intro)]},
     ]
     for part in sections:

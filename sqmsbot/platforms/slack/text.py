@@ -7,16 +7,9 @@ Our messages carry mentions as `<@U…>` already (Slack-native); everything else
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import cache
-from pathlib import Path
-from typing import Any
-
-from sqmsbot.i18n import Translator
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
 _INBOUND_MENTION = re.compile(r"<@([A-Z0-9]{1,64})(?:\|[^<>]*)?>")
-_FRAGMENT = Path(__file__).with_name("catalog_fragment.toml")
 ELLIPSIS = "…"
 
 
@@ -48,19 +41,3 @@ def inbound(text: str) -> str:
     """
     text = _INBOUND_MENTION.sub(lambda m: f"<@{m.group(1)}>", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-@cache
-def _fragment() -> dict[str, dict[str, str]]:
-    data = tomllib.loads(_FRAGMENT.read_text(encoding="utf-8"))
-    return {locale: dict(table.get("slack", {})) for locale, table in data.items()}
-
-
-def say(t: Translator, name: str, **args: Any) -> str:
-    """The adapter's own text `slack.<name>`: from the catalogs once merged, else from our fragment."""
-    key = f"slack.{name}"
-    if t.has(key):
-        return t(key, **args)
-    table = _fragment().get(t.locale) or _fragment()["en"]
-    template = table.get(name, key)
-    return template.format(**args) if args else template
