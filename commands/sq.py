@@ -154,5 +154,3 @@ def admin(ctx: Ctx, args: AdminArgs) -> Reply:
             department=department_name(ctx.org, args.value, t.locale),
         )
     return Reply([Message(text=text, ephemeral=True)])
-
-

@@ -64,7 +64,10 @@ CASES = [
     ),
     Case("NUL byte", '/incident note SQ-1 "a\x00b"', ("control characters",), "/incident note"),
     Case(
-        "line of 13 000 characters", "/incident note SQ-1 " + "y" * 13_000, ("too long", "12000"), "/incident note"
+        "line of 13 000 characters",
+        "/incident note SQ-1 " + "y" * 13_000,
+        ("too long", "12000"),
+        "/incident note",
     ),
     Case(
         "unknown subcommand",
