@@ -113,11 +113,14 @@ class OutboxWorker:
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
+        self.last_round_full = False
 
     def run_once(self) -> int:
         """Send every due row once; returns how many were delivered."""
         delivered = 0
-        for row_id, lease in self._claim():
+        claimed = self._claim()
+        self.last_round_full = len(claimed) >= self.batch
+        for row_id, lease in claimed:
             try:
                 delivered += self._send(row_id, lease)
             except Exception as exc:  # one unreadable row must not hold up the rest of the batch
@@ -141,7 +144,9 @@ class OutboxWorker:
                 self.run_once()
             except Exception:
                 log.exception("outbox round failed; trying again")
-            stop.wait(interval)
+                self.last_round_full = False
+            if not self.last_round_full:  # a full batch means more are waiting: no pause
+                stop.wait(interval)
 
     def _claim(self) -> list[tuple[int, datetime]]:
         """Take due rows (and rows whose sender's lease ran out) for this worker: (id, our lease) each.
