@@ -7,6 +7,8 @@ small fake of the platform that records what it was asked to send; the worker is
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -362,3 +364,25 @@ def test_workers_running_side_by_side_send_each_row_once(runtime: Runtime, clock
     keys = [d.dedupe_key for p in platforms for d in p.delivered]
     assert sent == 40
     assert sorted(keys) == sorted(f"card:{n}" for n in range(40))
+
+
+def test_a_backlog_larger_than_a_batch_goes_out_without_waiting_between_batches(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    """After an outage, a long queue must drain at once, not one batch per polling interval."""
+    for n in range(7):
+        enqueue(runtime, f"backlog:{n}", f"message {n}")
+    platform = FakePlatform()
+    worker = OutboxWorker(runtime.db, platform, clock, batch=2)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,), kwargs={"interval": 30.0})
+    thread.start()
+    try:
+        for _ in range(500):  # a pause of 30 s between batches would leave most of them waiting
+            if len(platform.delivered) == 7:
+                break
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert platform.texts() == [f"message {n}" for n in range(7)]
