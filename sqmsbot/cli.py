@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from sqmsbot.cli_jobs import jobs_app, scheduler_command
+from sqmsbot.cli_sla import sla_app
 from sqmsbot.config import ConfigError, Settings, load_org_config
 from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.migrate import upgrade
@@ -27,6 +30,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the store (SQLite by default, PostgreSQL via SQMS_DATABASE_URL).")
 app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(sla_app, name="sla")
+app.command("scheduler")(scheduler_command)
 
 
 def _t() -> Translator:
@@ -86,12 +92,14 @@ def run() -> None:
     platform = runtime.settings.platform
     with _store(runtime.db.url):
         upgrade(runtime.db.url)
-    if platform == "slack" and runtime.settings.slack_app_token:
-        from sqmsbot.platforms.slack import run_socket_mode
+    if platform == "slack":
+        with _scheduler(runtime):
+            if runtime.settings.slack_app_token:
+                from sqmsbot.platforms.slack import run_socket_mode
 
-        run_socket_mode(runtime)
-    elif platform == "slack":
-        _serve(runtime, host="0.0.0.0", port=runtime.settings.port)
+                run_socket_mode(runtime)
+            else:
+                _serve(runtime, host="0.0.0.0", port=runtime.settings.port)
     elif platform == "lark":
         typer.echo(_t()("cli.lark_not_yet"), err=True)
         raise typer.Exit(2)
@@ -116,6 +124,23 @@ def serve(
     with _store(runtime.db.url):
         upgrade(runtime.db.url)
     _serve(runtime, host=host, port=port)
+
+
+@contextmanager
+def _scheduler(runtime: Runtime) -> Iterator[None]:
+    """The scheduled jobs beside the adapter, in one process (DESIGN §6); stopped when it stops.
+
+    The console has none: its clock stands still until `:clock` moves it and runs what fell due.
+    """
+    from sqmsbot.scheduling import start_in_background
+
+    stop = threading.Event()
+    thread = start_in_background(runtime, stop)
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
 
 
 def _serve(runtime: Runtime, *, host: str, port: int) -> None:

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sqmsbot.config_sla import SlaConfig
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_NAME = "sqmsbot.example.toml"
 
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
     slack_api_url: str | None = None
     lark_app_id: str | None = Field(default=None, validation_alias="LARK_APP_ID")
     lark_app_secret: str | None = Field(default=None, validation_alias="LARK_APP_SECRET")
+    # Scheduled jobs (DESIGN §6): a period missed while down is caught up once if it is at most
+    # `job_lateness` seconds old; a claim whose process died is taken over `job_lease` seconds after it.
+    job_lateness: int = Field(default=3600, ge=0)
+    job_lease: int = Field(default=300, ge=1)
 
     @property
     def org_file(self) -> Path:
@@ -161,7 +167,7 @@ class OrgConfig(BaseModel):
     services: list[Service] = Field(min_length=1)
     values: list[CompanyValue] = Field(default_factory=list)
     kpi_targets: KpiTargets = Field(default_factory=KpiTargets)
-    sla: dict[str, Any] = Field(default_factory=dict)
+    sla: SlaConfig = Field(default_factory=SlaConfig)
 
     _tz = field_validator("timezone")(_check_timezone)
 
@@ -193,6 +199,7 @@ class OrgConfig(BaseModel):
                     f"services[{index}].department: service {service.key!r} names department "
                     f"{service.department!r}, which is not one of {', '.join(sorted(known))}"
                 )
+        self.sla.check_services({s.key for s in self.services})
         return self
 
     @cached_property

@@ -221,7 +221,9 @@ def _one_incident(
         )
         if (at := later(600)) is None:
             return incident
-        incidents.resume(session, incident=incident, actor=responder, now=at, note="Customer replied")
+        incidents.resume(
+            session, org=org, incident=incident, actor=responder, now=at, note="Customer replied"
+        )
     if (at := later(480)) is None:
         return incident
     incidents.resolve(session, incident=incident, actor=responder, now=at, note="Fixed and customer informed")
@@ -229,7 +231,12 @@ def _one_incident(
         if (at := later(1440)) is None:
             return incident
         incidents.reopen(
-            session, incident=incident, actor=incident.reporter, now=at, reason="Customer says not fixed"
+            session,
+            org=org,
+            incident=incident,
+            actor=incident.reporter,
+            now=at,
+            reason="Customer says not fixed",
         )
         if (at := later(480)) is None:
             return incident

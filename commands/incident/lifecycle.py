@@ -95,7 +95,9 @@ def wait(ctx: Ctx, args: RefNoteArgs) -> Reply:
 def resume(ctx: Ctx, args: RefNoteArgs) -> Reply:
     """resume SQ-N ["NOTE"]"""
     incident = load(ctx, args.ref)
-    event = incidents.resume(ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, note=args.note)
+    event = incidents.resume(
+        ctx.session, org=ctx.org, incident=incident, actor=ctx.actor, now=ctx.now, note=args.note
+    )
     return changed(ctx, incident, event, "incident.done.resumed")
 
 
@@ -132,7 +134,9 @@ def reopen(ctx: Ctx, args: RefRequiredNoteArgs) -> Reply:
     A reason is required: reopen rate is a quality KPI and each one is worth learning from.
     """
     incident = load(ctx, args.ref)
-    event = incidents.reopen(ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, reason=args.note)
+    event = incidents.reopen(
+        ctx.session, org=ctx.org, incident=incident, actor=ctx.actor, now=ctx.now, reason=args.note
+    )
     return changed(ctx, incident, event, "incident.done.reopened")
 
 
@@ -164,6 +168,12 @@ def priority(ctx: Ctx, args: PriorityArgs) -> Reply:
     """
     incident = load(ctx, args.ref)
     event = incidents.change_priority(
-        ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, priority=args.priority, reason=args.note
+        ctx.session,
+        org=ctx.org,
+        incident=incident,
+        actor=ctx.actor,
+        now=ctx.now,
+        priority=args.priority,
+        reason=args.note,
     )
     return changed(ctx, incident, event, "incident.done.priority")

@@ -218,4 +218,4 @@ def show(ctx: Ctx, args: RefArgs) -> Reply:
     Fields and the whole timeline, times in the reader's own zone.
     """
     incident = load(ctx, args.ref)
-    return Reply([timeline(incident, org=ctx.org, t=ctx.t, timezone=viewer_timezone(ctx))])
+    return Reply([timeline(incident, org=ctx.org, t=ctx.t, timezone=viewer_timezone(ctx), now=ctx.now)])

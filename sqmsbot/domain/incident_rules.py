@@ -31,6 +31,12 @@ def require_responder(incident: Incident, actor: Person) -> None:
         raise Forbidden("errors.incident.not_responder", department=incident.department)
 
 
+def require_reporter_or_responder(incident: Incident, actor: Person) -> None:
+    """Notes, reopening and closing are the reporter's too: they speak for the customer."""
+    if incident.reporter_id != actor.id and not can_respond(incident, actor):
+        raise Forbidden("errors.incident.not_responder", department=incident.department)
+
+
 def require_open(incident: Incident) -> None:
     if incident.status == "closed":
         raise InvalidTransition("errors.incident.closed")

@@ -11,11 +11,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
+from sqmsbot.domain import sla
 from sqmsbot.domain.incident_rules import (
     OPEN_STATUSES,
     can_manage,
     can_respond,
     require_open,
+    require_reporter_or_responder,
     require_responder,
     require_status,
 )
@@ -97,6 +99,7 @@ def report(
     session.add(incident)
     _event(incident, actor=actor, now=now, kind="reported", to_value="new", note=title)
     session.flush()
+    sla.start(session, org=org, incident=incident, now=now)
     return incident
 
 
@@ -113,12 +116,21 @@ def acknowledge(session: Session, *, incident: Incident, actor: Person, now: dat
         if incident.status in OPEN_STATUSES:
             raise InvalidTransition("errors.incident.already_acknowledged", status=incident.status)
         require_open(incident)
-    return _acknowledge(incident, actor=actor, now=now)
+    event = _acknowledge(incident, actor=actor, now=now)
+    sla.met(session, incident=incident, at={"acknowledge": now})
+    return event
 
 
 def _acknowledge(incident: Incident, *, actor: Person, now: datetime) -> IncidentEvent:
     incident.acknowledged_at = incident.acknowledged_at or now
     return _set_status(incident, actor=actor, now=now, to="acknowledged", kind="acknowledged")
+
+
+def _first_response(session: Session, incident: Incident, now: datetime, *, resolved: bool = False) -> None:
+    """Something the customer notices (see sqmsbot.domain.sla): the early clocks stop, and with a
+    resolution the resolve clock too."""
+    met = {"acknowledge": incident.acknowledged_at or now, "first_response": now}
+    sla.met(session, incident=incident, at=met | ({"resolve": now} if resolved else {}))
 
 
 def assign(
@@ -146,10 +158,11 @@ def add_note(
 ) -> IncidentEvent:
     if incident.status == "closed":
         raise InvalidTransition("errors.incident.closed")
-    if incident.reporter_id != actor.id and not can_respond(incident, actor):
-        raise Forbidden("errors.incident.not_responder", department=incident.department)
+    require_reporter_or_responder(incident, actor)
     event = _event(incident, actor=actor, now=now, kind="note", note=note)
     session.flush()
+    if incident.status in OPEN_STATUSES and can_respond(incident, actor) and actor.id != incident.reporter_id:
+        sla.met(session, incident=incident, at={"first_response": now})
     return event
 
 
@@ -164,17 +177,27 @@ def wait_on_customer(
     incident.waiting_since = now
     event = _set_status(incident, actor=actor, now=now, to="waiting", kind="waiting", note=note)
     session.flush()
+    _first_response(session, incident, now)
+    sla.pause(session, incident=incident, now=now)
     return event
 
 
 def resume(
-    session: Session, *, incident: Incident, actor: Person, now: datetime, note: str | None = None
+    session: Session,
+    *,
+    org: OrgConfig,
+    incident: Incident,
+    actor: Person,
+    now: datetime,
+    note: str | None = None,
 ) -> IncidentEvent:
+    """Back from waiting: the clocks run again and their due times move by the pause."""
     require_responder(incident, actor)
     require_status(incident, ("waiting",), "errors.incident.not_waiting")
     incident.waiting_since = None
     event = _set_status(incident, actor=actor, now=now, to="acknowledged", kind="resumed", note=note)
     session.flush()
+    sla.reschedule(session, org=org, incident=incident, now=now, reason="resumed")
     return event
 
 
@@ -202,15 +225,18 @@ def resolve(
     if first_contact:
         event.to_value = "resolved:fcr"
     session.flush()
+    _first_response(session, incident, now, resolved=True)
     return event
 
 
 def reopen(
-    session: Session, *, incident: Incident, actor: Person, now: datetime, reason: str
+    session: Session, *, org: OrgConfig, incident: Incident, actor: Person, now: datetime, reason: str
 ) -> IncidentEvent:
-    """Back to work: the resolution did not hold. Closed incidents stay closed (report a new one)."""
-    if incident.reporter_id != actor.id and not can_respond(incident, actor):
-        raise Forbidden("errors.incident.not_responder", department=incident.department)
+    """Back to work: the resolution did not hold. Closed incidents stay closed (report a new one).
+
+    The resolve clock continues from where the resolution stopped it (sqmsbot.domain.sla).
+    """
+    require_reporter_or_responder(incident, actor)
     if incident.status == "closed":
         raise InvalidTransition("errors.incident.reopen_closed")
     require_status(incident, ("resolved",), "errors.incident.cannot_reopen")
@@ -219,14 +245,14 @@ def reopen(
     incident.first_contact_resolution = False
     event = _set_status(incident, actor=actor, now=now, to="acknowledged", kind="reopened", note=reason)
     session.flush()
+    sla.reopen(session, org=org, incident=incident, now=now)
     return event
 
 
 def close(
     session: Session, *, incident: Incident, actor: Person, now: datetime, note: str | None = None
 ) -> IncidentEvent:
-    if incident.reporter_id != actor.id and not can_respond(incident, actor):
-        raise Forbidden("errors.incident.not_responder", department=incident.department)
+    require_reporter_or_responder(incident, actor)
     if incident.status == "closed":
         raise InvalidTransition("errors.incident.closed")
     require_status(incident, ("resolved",), "errors.incident.close_unresolved")
@@ -237,8 +263,16 @@ def close(
 
 
 def change_priority(
-    session: Session, *, incident: Incident, actor: Person, now: datetime, priority: str, reason: str
+    session: Session,
+    *,
+    org: OrgConfig,
+    incident: Incident,
+    actor: Person,
+    now: datetime,
+    priority: str,
+    reason: str,
 ) -> IncidentEvent:
+    """A new priority brings the new priority's commitments; the clocks keep their start."""
     if not can_manage(incident, actor):
         raise Forbidden("errors.incident.lead_required", department=incident.department)
     require_open(incident)
@@ -256,6 +290,7 @@ def change_priority(
         note=reason,
     )
     session.flush()
+    sla.reschedule(session, org=org, incident=incident, now=now, reason="priority")
     return event
 
 
@@ -286,6 +321,7 @@ def transfer(
         incident, actor=actor, now=now, kind="transferred", from_value=old, to_value=department, note=reason
     )
     session.flush()
+    sla.reschedule(session, org=org, incident=incident, now=now, reason="transferred")
     return event
 
 

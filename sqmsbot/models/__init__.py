@@ -1,9 +1,14 @@
 """The ORM, split by domain; import models from here."""
 
+from sqmsbot.models.accountability import AccountabilityEvent as AccountabilityEvent
+from sqmsbot.models.accountability import AccountabilityRecord as AccountabilityRecord
 from sqmsbot.models.base import Base, UTCDateTime
 from sqmsbot.models.delivery import OutboxMessage, ProcessedRequest
+from sqmsbot.models.inbound import InboundRequest as InboundRequest
 from sqmsbot.models.incidents import Incident, IncidentEvent, IncidentInvolvement
+from sqmsbot.models.jobs import JobRun
 from sqmsbot.models.people import ROLES, Person
+from sqmsbot.models.sla import IncidentTarget, IncidentTargetMove
 
 __all__ = [
     "ROLES",
@@ -11,6 +16,9 @@ __all__ = [
     "Incident",
     "IncidentEvent",
     "IncidentInvolvement",
+    "IncidentTarget",
+    "IncidentTargetMove",
+    "JobRun",
     "OutboxMessage",
     "Person",
     "ProcessedRequest",

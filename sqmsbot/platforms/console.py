@@ -7,6 +7,7 @@ prints every reply and every delivered notification, and ends at end of input.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import select
 
 import commands
+from sqmsbot.clock import ManualClock
 from sqmsbot.cmd.request import CommandRequest
 from sqmsbot.config import OrgConfig
 from sqmsbot.domain.people import sandbox_person
@@ -21,6 +23,7 @@ from sqmsbot.errors import SqmsError
 from sqmsbot.i18n import Translator
 from sqmsbot.models import ROLES, Person
 from sqmsbot.outbox import Delivery, OutboxWorker
+from sqmsbot.platforms.console_clock import clock_command
 from sqmsbot.platforms.console_render import delivery_text, indent
 from sqmsbot.presenters.incident import department_name
 from sqmsbot.runtime import Runtime
@@ -58,6 +61,13 @@ class Console:
     """One person at a keyboard, able to be anyone in the sandbox organisation."""
 
     def __init__(self, runtime: Runtime, *, write: Write = print, name: str = "me") -> None:
+        # The sandbox's time moves only when told (`:clock`), starting at the real now.
+        if isinstance(runtime.clock, ManualClock):
+            clock = runtime.clock
+        else:
+            clock = ManualClock(runtime.clock.now())
+            runtime = dataclasses.replace(runtime, clock=clock)
+        self.clock = clock
         self.runtime = runtime
         self.write = write
         self.name = name
@@ -112,6 +122,8 @@ class Console:
             self.write(t("console.help"))
         elif word == ":as":
             self._as(rest.split())
+        elif word == ":clock":
+            clock_command(self.runtime, self.clock, self.worker, t, self.write, rest)
         elif word == ":in":
             channel = rest.strip()
             if not re.fullmatch(r"#[\w-]{1,40}", channel):

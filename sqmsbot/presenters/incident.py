@@ -5,12 +5,18 @@ Shared by commands (replies) and jobs (alerts), so an incident looks the same wh
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import object_session
+
 from sqmsbot.config import OrgConfig
+from sqmsbot.domain import sla
 from sqmsbot.domain.incident_queries import Page
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Actions, Button, Context, Header, Message, Section
 from sqmsbot.messages import Field_ as F
 from sqmsbot.models import Incident, IncidentEvent
+from sqmsbot.presenters.sla import clock_lines, move_line
 from sqmsbot.timefmt import local
 
 DESCRIPTION_LIMIT = 2900
@@ -39,8 +45,13 @@ def title_line(incident: Incident, org: OrgConfig, t: Translator) -> str:
     return f"{ref(incident, org)} · {incident.priority} · {t('status.' + incident.status)} · {incident.title}"
 
 
-def card(incident: Incident, *, org: OrgConfig, t: Translator, timezone: str) -> Message:
-    """The incident card: what it is, where it stands, and the next steps as buttons."""
+def card(
+    incident: Incident, *, org: OrgConfig, t: Translator, timezone: str, now: datetime | None = None
+) -> Message:
+    """The incident card: what it is, where it stands, its commitment clocks, and the next steps.
+
+    `now` is when the reader sees it; a card posted for a change is seen at that change (`updated_at`).
+    """
     loc = t.locale
     r = ref(incident, org)
     fields = [
@@ -61,12 +72,15 @@ def card(incident: Incident, *, org: OrgConfig, t: Translator, timezone: str) ->
     if incident.customer_ref:
         fields.append(F(label=t("fields.customer_ref"), value=incident.customer_ref))
     if incident.resolution and incident.status in ("resolved", "closed"):
-        fcr = " " + t("incident.fcr_badge") if incident.first_contact_resolution else ""
+        fcr = t("incident.fcr_badge") if incident.first_contact_resolution else ""
         fields.append(F(label=t("fields.resolution"), value=clip(incident.resolution, 500) + fcr))
     blocks: list[Header | Section | Context | Actions] = [
         Header(text=clip(f"{r} · {incident.title}", 150)),
         Section(fields=tuple(fields)),
     ]
+    clocks = clock_lines(incident, org=org, t=t, timezone=timezone, now=now or incident.updated_at)
+    if clocks:
+        blocks.append(Section(text="\n".join(clocks)))
     if incident.description:
         blocks.append(Section(text=clip(incident.description, DESCRIPTION_LIMIT)))
     involved = ""
@@ -77,7 +91,10 @@ def card(incident: Incident, *, org: OrgConfig, t: Translator, timezone: str) ->
     buttons = next_steps(incident, org=org, t=t)
     if buttons:
         blocks.append(Actions(buttons=tuple(buttons)))
-    text_lines = [title_line(incident, org, t)] + [f"  {f.label}: {f.value}" for f in fields]
+    text_lines = [title_line(incident, org, t)] + [
+        "  " + t("format.label_value", label=f.label, value=f.value) for f in fields
+    ]
+    text_lines += [f"  {line}" for line in clocks]
     if incident.description:
         text_lines.append("  " + clip(incident.description, DESCRIPTION_LIMIT))
     if involved:
@@ -117,7 +134,7 @@ def event_line(event: IncidentEvent, *, org: OrgConfig, t: Translator, timezone:
     what = t("event." + event.kind, **_event_args(event, org, t))
     line = f"{local(event.at, timezone)} · {who} · {what}"
     if event.kind == "resolved" and (event.to_value or "").endswith(":fcr"):
-        line += " " + t("incident.fcr_badge")
+        line += t("incident.fcr_badge")
     if event.note and event.kind != "reported":
         line += f" — {clip(event.note, 500)}"
     return line
@@ -136,13 +153,19 @@ def _event_args(event: IncidentEvent, org: OrgConfig, t: Translator) -> dict[str
     return {"from": show(event.from_value), "to": show(event.to_value)}
 
 
-def timeline(incident: Incident, *, org: OrgConfig, t: Translator, timezone: str) -> Message:
-    """`show`: the card followed by every event, oldest first."""
-    head = card(incident, org=org, t=t, timezone=timezone)
-    events = incident.events
-    lines = [event_line(e, org=org, t=t, timezone=timezone) for e in events[-TIMELINE_LIMIT:]]
-    if len(events) > TIMELINE_LIMIT:
-        lines.insert(0, t("incident.timeline_older", n=len(events) - TIMELINE_LIMIT))
+def timeline(
+    incident: Incident, *, org: OrgConfig, t: Translator, timezone: str, now: datetime | None = None
+) -> Message:
+    """`show`: the card followed by every event and due-time move, oldest first."""
+    head = card(incident, org=org, t=t, timezone=timezone, now=now)
+    session = object_session(incident)
+    entries = [(e.at, 0, event_line(e, org=org, t=t, timezone=timezone)) for e in incident.events]
+    if session is not None:
+        entries += [(m.at, 1, move_line(m, t=t, timezone=timezone)) for m in sla.moves(session, incident)]
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+    lines = [line for _, _, line in entries[-TIMELINE_LIMIT:]]
+    if len(entries) > TIMELINE_LIMIT:
+        lines.insert(0, t("incident.timeline_older", n=len(entries) - TIMELINE_LIMIT))
     body = t("incident.timeline_title") + "\n" + "\n".join(lines)
     return Message(
         text=head.text + "\n" + body,

@@ -95,7 +95,7 @@ ZH_TIMELINE = [
     "2026-11-23 09:14 +08:00 · wang · 指派：无 → li",
     "2026-11-23 09:21 +08:00 · li · 设为等待客户 — Need the receipt number",
     "2026-11-23 09:28 +08:00 · li · 继续处理",
-    "2026-11-23 09:35 +08:00 · li · 解决了事件 （一次解决） — Called back and refunded",
+    "2026-11-23 09:35 +08:00 · li · 解决了事件（一次解决） — Called back and refunded",
     "2026-11-23 09:42 +08:00 · me · 重新打开了事件 — Refund never arrived",
     "2026-11-23 09:49 +08:00 · li · 解决了事件 — Refund confirmed by the bank",
     "2026-11-23 09:56 +08:00 · me · 关闭了事件",
@@ -152,7 +152,7 @@ def test_the_same_lifecycle_after_sq_lang_zh_cn_answers_entirely_in_chinese(
         # Everything on screen: the reply, the #ops channel (zh_CN) and the DMs to li and me.
         assert english_leaks(screen.text, allowed=TYPED + NAMES) == [], f"{line}\n{screen.text}"
     assert_in_order(shown.reply, ZH_TIMELINE)
-    for field in ("状态: 已关闭", "处理人: @li", "客户编号: C-7", "处理结果: Refund confirmed by the bank"):
+    for field in ("状态：已关闭", "处理人：@li", "客户编号：C-7", "处理结果：Refund confirmed by the bank"):
         assert field in shown.reply
     assert "时间线" in shown.reply
     assert english_leaks(shown.text, allowed=TYPED + NAMES) == [], shown.text
@@ -162,7 +162,9 @@ def test_the_same_lifecycle_after_sq_lang_zh_cn_answers_entirely_in_chinese(
     for key, text in en.items():
         for piece in re.split(r"\{[^}]*\}", text):
             piece = piece.strip(" .,;:()—·")
-            if len(piece) >= 6 and re.search(r"[A-Za-z]{3,}", piece) and piece not in zh[key]:
+            # Sentences only: a single catalog word ("confirmed") may well be in what someone typed.
+            sentence = " " in piece and len(piece) >= 6 and re.search(r"[A-Za-z]{3,}", piece)
+            if sentence and piece not in zh[key]:
                 assert piece not in screen_text, (key, piece)
 
 
@@ -234,7 +236,7 @@ def test_notifications_reach_the_right_channels_and_people(transcript: Transcrip
     assert "✅ SQ-1 transferred." in transferred.reply
     new_home = transferred.to("#logistics")
     assert new_home[0].startswith("[#logistics] SQ-1 · P2 · 已受理 · Customer charged twice")  # zh_CN channel
-    assert "部门: 物流部" in new_home[0] and "处理人: 暂无" in new_home[0]
+    assert "部门：物流部" in new_home[0] and "处理人：暂无" in new_home[0]
     at = "SQ-1 · 2026-11-23 09:00 +08:00 · zhao ·"
     assert new_home[1:] == [f"[#logistics ↳] {at} 转交：财务部 → 物流部 — Courier collected twice"]
     assert (

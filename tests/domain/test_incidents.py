@@ -113,7 +113,7 @@ def _wait(w: World, i: Incident, by: str) -> IncidentEvent:
 
 
 def _resume(w: World, i: Incident, by: str) -> IncidentEvent:
-    return incidents.resume(w.session, incident=i, actor=w[by], now=w.tick())
+    return incidents.resume(w.session, org=w.runtime.org, incident=i, actor=w[by], now=w.tick())
 
 
 def _resolve(w: World, i: Incident, by: str) -> IncidentEvent:
@@ -127,7 +127,9 @@ def _resolve_fcr(w: World, i: Incident, by: str) -> IncidentEvent:
 
 
 def _reopen(w: World, i: Incident, by: str) -> IncidentEvent:
-    return incidents.reopen(w.session, incident=i, actor=w[by], now=w.tick(), reason="Still charged")
+    return incidents.reopen(
+        w.session, org=w.runtime.org, incident=i, actor=w[by], now=w.tick(), reason="Still charged"
+    )
 
 
 def _close(w: World, i: Incident, by: str) -> IncidentEvent:
@@ -136,13 +138,25 @@ def _close(w: World, i: Incident, by: str) -> IncidentEvent:
 
 def _priority(w: World, i: Incident, by: str) -> IncidentEvent:
     return incidents.change_priority(
-        w.session, incident=i, actor=w[by], now=w.tick(), priority="P1", reason="VIP customer"
+        w.session,
+        org=w.runtime.org,
+        incident=i,
+        actor=w[by],
+        now=w.tick(),
+        priority="P1",
+        reason="VIP customer",
     )
 
 
 def _same_priority(w: World, i: Incident, by: str) -> IncidentEvent:
     return incidents.change_priority(
-        w.session, incident=i, actor=w[by], now=w.tick(), priority=i.priority, reason="no change"
+        w.session,
+        org=w.runtime.org,
+        incident=i,
+        actor=w[by],
+        now=w.tick(),
+        priority=i.priority,
+        reason="no change",
     )
 
 

@@ -1,7 +1,8 @@
 """The Bolt app: one `register()` that wires every listener, and the parts a running bot needs.
 
-`create_bolt_app` makes the app for either mode (HTTP events or Socket Mode); handlers acknowledge
-first and do their work after, so Slack's 3-second window is always kept.
+`create_bolt_app` makes the app for either mode (HTTP events or Socket Mode); listeners store the
+request in the inbound queue and acknowledge, so Slack's 3-second window is always kept, and the
+inbound worker (`workers.py`) does the work after.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import commands
-from sqmsbot.outbox import OutboxWorker
+from sqmsbot.inbound import InboundQueue, Wake
 from sqmsbot.platforms.slack.blocks import ACTION_PREFIX
-from sqmsbot.platforms.slack.delivery import SlackDeliverer, make_client
-from sqmsbot.platforms.slack.directory import SlackDirectory
+from sqmsbot.platforms.slack.delivery import make_client
+from sqmsbot.platforms.slack.directory import PLATFORM, SlackDirectory
 from sqmsbot.platforms.slack.forms import CALLBACK_ID
-from sqmsbot.platforms.slack.handlers import PLATFORM, Handlers
+from sqmsbot.platforms.slack.handlers import Handlers
 from sqmsbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,9 @@ def slash_commands() -> list[str]:
     return [f"/{name}" for name in commands.registry()]
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, runtime: Runtime, queue: InboundQueue) -> None:
     """Wire every listener onto `app`: slash commands, our buttons, our modals, the Home tab."""
-    handlers = Handlers(runtime)
+    handlers = Handlers(runtime, queue)
     for command in slash_commands():
         app.command(command)(handlers.slash)
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(handlers.action)
@@ -53,12 +54,13 @@ def create_bolt_app(
     process_before_response: bool = True,
     signing_secret: str | None = None,
     verify_token: bool = False,
+    wake: Wake | None = None,
 ) -> App:
     """A Bolt app for this runtime. HTTP mode verifies signatures (and their 5-minute window).
 
     `process_before_response` (default True) runs our listeners in the request's own thread: they
-    only acknowledge and hand the work over, so the response is immediate and never waits for a
-    free thread in Bolt's pool.
+    only store the request and acknowledge, so the response is immediate and never waits for a
+    free thread in Bolt's pool. `wake` is called after each stored request (see InboundQueue).
 
     The Slack directory is registered on `runtime` if it has none, so people are resolved by Slack
     user id. `verify_token` calls auth.test now, so a wrong token stops start-up instead of the first
@@ -75,29 +77,25 @@ def create_bolt_app(
         token_verification_enabled=verify_token,
         request_verification_enabled=True,  # Bolt skips it for Socket Mode, where Slack is dialled
     )
-    register(app, runtime)
+    register(app, runtime, InboundQueue(runtime.db, runtime.clock, wake=wake))
     return app
 
 
 @dataclass
 class SlackParts:
-    """What `sqmsbot run` / `sqmsbot serve` start: the Bolt app and the outbox worker feeding Slack."""
+    """What `sqmsbot run` / `sqmsbot serve` serve requests with; the workers are built elsewhere
+    (`workers.py`), usually in another process."""
 
     client: WebClient
     app: App
-    deliverer: SlackDeliverer
-    worker: OutboxWorker
 
 
-def build_slack_runtime_parts(runtime: Runtime, *, process_before_response: bool = True) -> SlackParts:
-    """Client, Bolt app, deliverer and outbox worker from the runtime's settings (SLACK_BOT_TOKEN,
-    SLACK_SIGNING_SECRET for HTTP mode, SQMS_SLACK_API_URL); the token is checked with auth.test."""
+def build_slack_runtime_parts(runtime: Runtime, *, wake: Wake | None = None) -> SlackParts:
+    """Client and Bolt app from the runtime's settings (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET for HTTP
+    mode, SQMS_SLACK_API_URL); the token is checked with auth.test."""
     settings = runtime.settings
     if not settings.slack_bot_token:
         raise ValueError("SLACK_BOT_TOKEN is not set")
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    app = create_bolt_app(
-        runtime, client=client, process_before_response=process_before_response, verify_token=True
-    )
-    deliverer = SlackDeliverer(client, locale=runtime.org.default_locale)
-    return SlackParts(client, app, deliverer, OutboxWorker(runtime.db, deliverer, runtime.clock))
+    app = create_bolt_app(runtime, client=client, verify_token=True, wake=wake)
+    return SlackParts(client, app)

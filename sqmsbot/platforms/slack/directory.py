@@ -16,8 +16,17 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from sqmsbot.cmd.request import Profile
 from sqmsbot.i18n import normalise_locale
+from sqmsbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+PLATFORM = "slack"
+
+
+def locale_of(runtime: Runtime, user: str) -> str:
+    """The person's language from Slack (cached users.info), without touching the store: modals must
+    open before any database work, and replies are written in the language the person reads."""
+    profile = runtime.directory(PLATFORM).profile(user) if user else None
+    return normalise_locale(profile.locale if profile else None) or runtime.org.default_locale
 
 
 class SlackDirectory:

@@ -1,42 +1,46 @@
-"""Bolt listeners: slash commands, buttons, modal submissions. Each acknowledges first, works after.
+"""Bolt listeners: slash commands, buttons, modal submissions, App Home. Each stores, then acknowledges.
 
-Handlers do not know how they are registered (`app.register` wires them). Every one ends in
-`commands.dispatch`, the one path; what is left here is Slack's shape of things: opening a modal
-while the trigger is fresh, mapping a form's refusal onto its field, replying privately.
+A listener does only what must happen before the acknowledgement — Bolt has verified the signature;
+a modal submission's fields are checked here because their errors belong in the ack response — and
+then puts the request into the durable inbound queue (`sqmsbot.inbound`) and acknowledges. The work
+(`commands.dispatch`, the store, the reply) is done by the inbound worker, normally in another
+process, so acknowledgements never wait behind it and a restart loses nothing. The request is stored
+before the acknowledgement leaves (in HTTP mode the app commits the rows of a turn of its event loop
+together, then answers): if the store is down the request is refused — Slack shows an error, events
+are retried — never acknowledged and forgotten.
 
-A listener only acknowledges and hands the work to our own thread pool, so the acknowledgement never
-queues behind other people's work (Slack allows 3 s). Work that opens a modal has a pool of its own,
-so a busy moment cannot let the trigger expire. Unlike Bolt's lazy listeners, every failure of that
-work is reported to the person who acted.
+The one exception is a form: a bare `/incident` or a button that needs more answers opens its modal
+right away, on a small pool of its own, because the trigger expires 3 s after the click and must not
+wait for the queue. Those never touch the store.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 import commands
 from sqmsbot.cmd.request import CommandRequest, Reply
 from sqmsbot.cmd.spec import NoArgs
 from sqmsbot.config import OrgConfig
-from sqmsbot.i18n import Translator, normalise_locale
-from sqmsbot.messages import Form, Message
+from sqmsbot.i18n import Translator
+from sqmsbot.inbound import InboundQueue
+from sqmsbot.messages import Form
 from sqmsbot.platforms.slack.button_forms import button_form, needs_form
-from sqmsbot.platforms.slack.forms import FormState, command_line, field_errors, modal, submitted_values
-from sqmsbot.platforms.slack.home import publish_home
-from sqmsbot.platforms.slack.replies import Replier
-from sqmsbot.platforms.slack.request_keys import action_key, slash_key, view_key
+from sqmsbot.platforms.slack.directory import PLATFORM, locale_of
+from sqmsbot.platforms.slack.forms import FormState, command_line, field_errors, submitted_values
+from sqmsbot.platforms.slack.inbound import EVENT, ReplyTo, command_payload, home_payload
+from sqmsbot.platforms.slack.modals import open_form
+from sqmsbot.platforms.slack.replies import Replier, tell_unexpected
+from sqmsbot.platforms.slack.request_keys import action_key, event_key, slash_key, view_key
 from sqmsbot.platforms.slack.text import inbound
 from sqmsbot.runtime import Runtime
 
-PLATFORM = "slack"
 log = logging.getLogger(__name__)
 Ack = Callable[..., Any]
 Body = dict[str, Any]
@@ -47,7 +51,7 @@ class FormOnlyContext:
     """All a form-opening subcommand may use: the organisation and the reader's language.
 
     It has no store on purpose: a bare `/incident` must open its modal before any database work,
-    while Slack's trigger (valid 3 s) is still fresh. A handler that needs more is run normally.
+    while Slack's trigger (valid 3 s) is still fresh. A handler that needs more is queued normally.
     """
 
     runtime: Runtime
@@ -59,27 +63,37 @@ class FormOnlyContext:
 
 
 class Handlers:
-    """The listeners `register()` wires; they share the runtime and nothing else (no per-request state)."""
+    """The listeners `register()` wires; they share the runtime and the queue, no per-request state."""
 
-    def __init__(
-        self, runtime: Runtime, *, work: Executor | None = None, forms: Executor | None = None
-    ) -> None:
+    def __init__(self, runtime: Runtime, queue: InboundQueue, *, forms: Executor | None = None) -> None:
         self.runtime = runtime
-        self.work = work or ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-work")
+        self.queue = queue
         self.forms = forms or ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-forms")
 
-    # ----- listeners: acknowledge, hand over -------------------------------------------------------
+    # ----- listeners: store, acknowledge -------------------------------------------------------------
 
     def slash(self, ack: Ack, body: Body, client: WebClient) -> None:
-        ack()
         name = str(body.get("command", "")).lstrip("/").lower()
-        bare = not str(body.get("text") or "").strip()
-        self._later(self.forms if bare and self._has_form(name) else self.work, self._slash, body, client)
+        if not str(body.get("text") or "").strip() and self._has_form(name):
+            ack()
+            self._soon(self._slash_form, body, client)
+            return
+        self._store_slash(body)
+        ack()
 
     def action(self, ack: Ack, body: Body, client: WebClient) -> None:
-        ack()
         line = str((body.get("actions") or [{}])[0].get("value") or "")
-        self._later(self.forms if needs_form(line) else self.work, self._action, body, client)
+        if needs_form(line):
+            ack()
+            self._soon(self._action_form, body, client, line)
+            return
+        user = str((body.get("user") or {}).get("id", ""))
+        channel = _action_channel(body, user)
+        key = action_key(body, line)
+        request = _request((body.get("team") or {}).get("id"), channel, user, line, key)
+        to = ReplyTo(user, channel, body.get("response_url"), str(body.get("trigger_id", "")) or None)
+        self.queue.put(platform=PLATFORM, key=key, kind="action", payload=command_payload(request, to))
+        ack()
 
     def view_submission(self, ack: Ack, body: Body, client: WebClient) -> None:
         user = str((body.get("user") or {}).get("id", ""))
@@ -87,39 +101,71 @@ class Handlers:
             state, t, line, errors = self._read_submission(body, user)
         except Exception as error:  # a malformed submission: close the modal, then tell the person
             ack()
-            self._later(self.work, self._report, Replier(client, user, user), error)
+            self._soon(self._report, Replier(client, user, user), error)
             return
         if errors:
             ack(response_action="errors", errors=errors)
             return
+        channel = state.channel or user
+        key = view_key(body)
+        request = _request((body.get("team") or {}).get("id"), channel, user, line, key)
+        to = ReplyTo(user, channel, locale=t.locale)
+        self.queue.put(
+            platform=PLATFORM, key=key, kind="view_submission", payload=command_payload(request, to)
+        )
         ack()
-        self._later(self.work, self._submitted, body, client, user, state, t, line)
 
-    def home_opened(self, event: Body, body: Body, client: WebClient) -> None:
+    def home_opened(self, event: Body, body: Body) -> None:
         if event.get("tab", "home") == "home":
-            self._later(self.work, self._home, body, client)
+            self.queue.put(
+                platform=PLATFORM, key=event_key(body, "home"), kind=EVENT, payload=home_payload(body)
+            )
 
-    def _later(self, pool: Executor, work: Callable[..., None], *args: Any) -> None:
-        pool.submit(work, *args).add_done_callback(_log_failure)
+    def _store_slash(self, body: Body) -> None:
+        user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
+        name = str(body.get("command", "")).lstrip("/").lower()
+        line = f"{name} {inbound(str(body.get('text') or '')).strip()}".strip()
+        key = slash_key(body)
+        request = _request(body.get("team_id"), channel, user, line, key, body.get("user_name"))
+        to = ReplyTo(user, channel, body.get("response_url"), str(body.get("trigger_id", "")) or None)
+        self.queue.put(platform=PLATFORM, key=key, kind="slash", payload=command_payload(request, to))
 
-    # ----- slash commands --------------------------------------------------------------------------
+    def _soon(self, work: Callable[..., object], *args: Any) -> None:
+        self.forms.submit(work, *args).add_done_callback(_log_failure)
 
-    def _slash(self, body: Body, client: WebClient) -> None:
+    # ----- forms, opened while the trigger is fresh ------------------------------------------------
+
+    def _slash_form(self, body: Body, client: WebClient) -> None:
         user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         replier = Replier(client, user, channel, body.get("response_url"))
-        with self._reporting(replier, user):
-            name = str(body.get("command", "")).lstrip("/").lower()
-            text = inbound(str(body.get("text") or "")).strip()
-            trigger = str(body.get("trigger_id", ""))
-            form = None if text else self._form_first(name, user)
-            if form is not None:  # opened, or the person was told why not and what to type
-                self._open(client, trigger, form, channel, replier)
+        name = str(body.get("command", "")).lstrip("/").lower()
+        t = Translator(locale_of(self.runtime, user))
+        try:
+            form = self._form_first(name, t)
+            if form is None:  # it needs the store after all: it goes the usual way
+                self._store_slash(body)
                 return
-            line = f"{name} {text}".strip()
-            request = self._request(
-                body.get("team_id"), channel, user, line, slash_key(body), body.get("user_name")
-            )
-            self._answer(commands.dispatch(request, runtime=self.runtime), client, trigger, channel, replier)
+            open_form(client, str(body.get("trigger_id", "")), form, channel, replier, t)
+        except Exception:
+            tell_unexpected(replier, t.locale, f"/{name} form")
+
+    def _action_form(self, body: Body, client: WebClient, line: str) -> None:
+        user = str((body.get("user") or {}).get("id", ""))
+        channel = _action_channel(body, user)
+        replier = Replier(client, user, channel, body.get("response_url"))
+        t = Translator(locale_of(self.runtime, user))
+        try:
+            form = button_form(line, t, user_id=user)
+            if form is not None:  # never run it half-asked (assign would take it for the presser)
+                open_form(client, str(body.get("trigger_id", "")), form, channel, replier, t)
+        except Exception:
+            tell_unexpected(replier, t.locale, f"button {line!r} form")
+
+    def _report(self, replier: Replier, error: Exception) -> None:
+        try:
+            raise error
+        except Exception:
+            tell_unexpected(replier, self.runtime.org.default_locale, "reading a modal submission")
 
     def _has_form(self, name: str) -> bool:
         """A bare command that may open a form: its default subcommand takes no arguments."""
@@ -127,139 +173,49 @@ class Handlers:
         sub = command.subcommands.get(command.default) if command and command.default else None
         return sub is not None and sub.args_model is NoArgs
 
-    def _form_first(self, name: str, user: str) -> Form | None:
+    def _form_first(self, name: str, t: Translator) -> Form | None:
         """The form a bare command opens, built without the store (see FormOnlyContext)."""
-        if not self._has_form(name):
-            return None
         command = commands.registry()[name]
         sub = command.subcommands[str(command.default)]
         try:
-            result = sub.handler(FormOnlyContext(self.runtime, Translator(self.locale_of(user))), NoArgs())
+            result = sub.handler(FormOnlyContext(self.runtime, t), NoArgs())
         except Exception:  # it needs the store after all: it runs through dispatch instead
-            log.debug("/%s needs more than a form context; dispatching", name, exc_info=True)
+            log.debug("/%s needs more than a form context; queueing it", name, exc_info=True)
             return None
         return result.form if isinstance(result, Reply) else None
-
-    # ----- buttons ---------------------------------------------------------------------------------
-
-    def _action(self, body: Body, client: WebClient) -> None:
-        user = str((body.get("user") or {}).get("id", ""))
-        channel = str(
-            (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or user
-        )
-        replier = Replier(client, user, channel, body.get("response_url"))
-        with self._reporting(replier, user):
-            line = str((body.get("actions") or [{}])[0].get("value") or "")
-            trigger = str(body.get("trigger_id", ""))
-            form = button_form(line, Translator(self.locale_of(user)), user_id=user)
-            if form is not None:  # never run it half-asked (assign would take it for the presser)
-                self._open(client, trigger, form, channel, replier)
-                return
-            team = (body.get("team") or {}).get("id")
-            request = self._request(team, channel, user, line, action_key(body, line))
-            self._answer(commands.dispatch(request, runtime=self.runtime), client, trigger, channel, replier)
-
-    # ----- modal submissions -----------------------------------------------------------------------
-
-    def _submitted(
-        self, body: Body, client: WebClient, user: str, state: FormState, t: Translator, line: str
-    ) -> None:
-        replier = Replier(client, user, state.channel or user)
-        with self._reporting(replier, user):
-            team = (body.get("team") or {}).get("id")
-            request = self._request(team, state.channel or user, user, line, view_key(body))
-            reply = commands.dispatch(request, runtime=self.runtime)
-            replier.send(reply.messages, t)
-
-    def _report(self, replier: Replier, error: Exception) -> None:
-        with self._reporting(replier, replier.user_id):
-            raise error
-
-    # ----- App Home --------------------------------------------------------------------------------
-
-    def _home(self, body: Body, client: WebClient) -> None:
-        user = str((body.get("event") or {}).get("user", ""))
-        profile = self.runtime.directory(PLATFORM).profile(user)
-        locale = normalise_locale(profile.locale if profile else None) or self.runtime.org.default_locale
-        tz = (profile.timezone if profile else None) or self.runtime.org.timezone
-        publish_home(self.runtime, client, body, locale, tz)
 
     def _read_submission(self, body: Body, user: str) -> tuple[FormState, Translator, str, dict[str, str]]:
         """The modal's state, the command line its inputs make, and what the form got wrong."""
         view = body.get("view") or {}
         state = FormState.load(str(view.get("private_metadata") or ""))
         values_by_block = (view.get("state") or {}).get("values") or {}
-        t = Translator(state.locale or self.locale_of(user))
+        t = Translator(state.locale or locale_of(self.runtime, user))
         line = command_line(state.command, submitted_values(values_by_block))
         return state, t, line, field_errors(line, list(values_by_block), t)
 
-    # ----- shared ----------------------------------------------------------------------------------
 
-    def locale_of(self, user: str) -> str:
-        """The person's language from Slack (cached users.info), without touching the store."""
-        profile = self.runtime.directory(PLATFORM).profile(user) if user else None
-        return normalise_locale(profile.locale if profile else None) or self.runtime.org.default_locale
-
-    def _request(
-        self, team: object, channel: str, user: str, text: str, key: str, name: object = None
-    ) -> CommandRequest:
-        return CommandRequest(
-            platform=PLATFORM,
-            channel=channel,
-            user_id=user,
-            text=text,
-            workspace=str(team or ""),
-            display_name=str(name) if name else None,
-            request_key=key,
-        )
-
-    def _answer(self, reply: Reply, client: WebClient, trigger: str, channel: str, replier: Replier) -> None:
-        t = Translator(self.locale_of(replier.user_id))
-        if reply.form is not None and self._open(client, trigger, reply.form, channel, replier):
-            return
-        replier.send(reply.messages, t)
-
-    def _open(self, client: WebClient, trigger: str, form: Form, channel: str, replier: Replier) -> bool:
-        """Open the form as a modal; when Slack refuses (expired trigger), say so and how to type it."""
-        t = Translator(self.locale_of(replier.user_id))
-        state = FormState(command=form.command, channel=channel, locale=t.locale)
-        try:
-            client.views_open(trigger_id=trigger, view=modal(form, state, t))
-            return True
-        except SlackApiError as exc:
-            reason = str(exc.response.get("error") or exc.response.status_code)
-        except (SlackClientError, OSError) as exc:
-            reason = type(exc).__name__
-        log.warning("views.open failed (%s) for %s", reason, form.command)
-        failed = t("slack.form_failed", reason=reason, command=form.command)
-        replier.send_one(Message(text=failed, ephemeral=True, ok=False), t)
-        return False
-
-    def _reporting(self, replier: Replier, user: str) -> _Reporting:
-        return _Reporting(self, replier, user)
+def _request(
+    team: object, channel: str, user: str, text: str, key: str, name: object = None
+) -> CommandRequest:
+    return CommandRequest(
+        platform=PLATFORM,
+        channel=channel,
+        user_id=user,
+        text=text,
+        workspace=str(team or ""),
+        display_name=str(name) if name else None,
+        request_key=key,
+    )
 
 
-class _Reporting:
-    """Any failure outside the dispatcher still reaches the person, as "something went wrong (ref)"."""
-
-    def __init__(self, handlers: Handlers, replier: Replier, user: str) -> None:
-        self.handlers, self.replier, self.user = handlers, replier, user
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> bool:
-        if error is None or not isinstance(error, Exception):
-            return False
-        ref = "E-" + secrets.token_hex(4).upper()
-        log.error("slack handler failed, ref %s", ref, exc_info=(kind, error, tb))  # type: ignore[arg-type]
-        t = Translator(self.handlers.runtime.org.default_locale)
-        self.replier.send_one(Message(text=t("errors.unexpected", ref=ref), ephemeral=True, ok=False), t)
-        return True
+def _action_channel(body: Body, user: str) -> str:
+    """Where a button was pressed (a message in a channel, or the App Home: then the presser)."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return str(channel or user)
 
 
-def _log_failure(future: Future[None]) -> None:
-    """Work that failed even to report its failure (Slack unreachable): at least the log has it."""
+def _log_failure(future: Future[object]) -> None:
+    """Form work that failed even to report its failure (Slack unreachable): at least the log has it."""
     error = future.exception()
     if error is not None:
-        log.error("slack work failed", exc_info=error)
+        log.error("slack form work failed", exc_info=error)

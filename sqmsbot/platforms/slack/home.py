@@ -10,7 +10,6 @@ import logging
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.models.views import View
 
 import commands
 from sqmsbot.cmd.request import CommandRequest
@@ -55,7 +54,7 @@ def publish_home(runtime: Runtime, client: WebClient, body: dict[str, Any], loca
     ]
     for part in sections:
         blocks += [{"type": "divider"}, *part]
-    view = View(type="home", blocks=blocks[:HOME_BLOCKS]).to_dict()
+    view = {"type": "home", "blocks": blocks[:HOME_BLOCKS]}
     client.views_publish(user_id=user, view=view)
 
 

@@ -8,6 +8,8 @@ opened from, and a DM when that fails. Nothing is swallowed: a reply that cannot
 from __future__ import annotations
 
 import logging
+import secrets
+import sys
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -66,3 +68,13 @@ class Replier:
             log.warning("response_url answered %s; replying through the Web API", response.status_code)
             return False
         return True
+
+
+def tell_unexpected(replier: Replier, locale: str, context: str) -> str:
+    """Work failed outside the dispatcher: the person hears "something went wrong (ref E-…)" and the
+    log has what failed (with the trace, when called while handling it) under the same ref (DESIGN §3)."""
+    ref = "E-" + secrets.token_hex(4).upper()
+    log.error("%s failed, ref %s", context, ref, exc_info=sys.exc_info()[1])
+    t = Translator(locale)
+    replier.send_one(Message(text=t("errors.unexpected", ref=ref), ephemeral=True, ok=False), t)
+    return ref

@@ -1,16 +1,17 @@
 """Socket Mode: the bot dials out to Slack, so it needs no public URL (`make run`).
 
-Runs the Bolt app over Slack's websocket and the outbox worker beside it until interrupted.
+Runs the Bolt app over Slack's websocket until interrupted; the inbound and outbox workers run
+beside it (in a child process by default, see `workers.py`) and stop with it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from sqmsbot.platforms.slack.app import SlackParts, build_slack_runtime_parts
+from sqmsbot.platforms.slack.workers import WorkerMode, Workers
 from sqmsbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -21,19 +22,17 @@ def socket_mode_handler(parts: SlackParts, app_token: str) -> SocketModeHandler:
     return SocketModeHandler(parts.app, app_token=app_token, web_client=parts.client)
 
 
-def run_socket_mode(runtime: Runtime) -> None:
+def run_socket_mode(runtime: Runtime, *, workers: WorkerMode = "process") -> None:
     """Serve Slack over Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN) until Ctrl-C."""
     app_token = runtime.settings.slack_app_token
     if not app_token:
         raise ValueError("SLACK_APP_TOKEN is not set")
-    parts = build_slack_runtime_parts(runtime)
-    stop = threading.Event()
-    worker = threading.Thread(target=parts.worker.run_forever, args=(stop,), name="slack-outbox", daemon=True)
-    worker.start()
+    runner = Workers(runtime, workers)
+    parts = build_slack_runtime_parts(runtime, wake=runner.wake)
     handler = socket_mode_handler(parts, app_token)
+    runner.start()
     try:
         handler.start()  # type: ignore[no-untyped-call]
     finally:
-        stop.set()
-        worker.join(timeout=10)
+        runner.stop()
         handler.close()  # type: ignore[no-untyped-call]

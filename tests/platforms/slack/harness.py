@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,9 +27,11 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 
 from sqmsbot.domain.people import sandbox_person
+from sqmsbot.inbound import InboundWorker
 from sqmsbot.outbox import OutboxWorker
 from sqmsbot.platforms.slack.app import create_bolt_app
-from sqmsbot.platforms.slack.delivery import SlackDeliverer, make_client
+from sqmsbot.platforms.slack.delivery import make_client
+from sqmsbot.platforms.slack.workers import Workers, inbound_worker, outbox_worker
 from sqmsbot.runtime import Runtime
 from sqmsbot.web import create_web_app
 from tests.fakes.slack_api import FakeSlack
@@ -108,6 +110,7 @@ class SlackBot:
     url: str
     sink: _Sink
     worker: OutboxWorker
+    inbound: InboundWorker  # for tests without the background inbound worker: `process()` steps it
     triggers: list[str] = field(default_factory=list)
 
     @property
@@ -220,6 +223,10 @@ class SlackBot:
     def deliver(self) -> int:
         return self.worker.drain()
 
+    def process(self) -> int:
+        """Work the acknowledged requests waiting in the inbound queue (when no worker runs)."""
+        return self.inbound.drain()
+
 
 def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0) -> Any:
     """Listeners run after the ack, so tests wait for what they do (never a fixed sleep)."""
@@ -232,24 +239,26 @@ def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0) -> Any:
     raise AssertionError("condition not met in time")
 
 
-def payload_blocks(bot: SlackBot) -> list[dict[str, Any]]:
-    """Every Block Kit block the bot sent anywhere: messages, edits, ephemerals, response_urls."""
+def assert_all_payloads_valid(bot: SlackBot) -> None:
+    """The production code sends plain dicts (no model parse on the hot path); this is where every
+    block and view it sent is checked with slack_sdk's models."""
+    assert_slack_payloads_valid(bot.slack, bot.sink.received)
+
+
+def assert_slack_payloads_valid(slack: FakeSlack, hook_bodies: Sequence[dict[str, Any]] = ()) -> None:
+    """Every block sent through the Web API or a response_url, and every view, parses and validates."""
     blocks: list[dict[str, Any]] = []
     for method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-        for call in bot.slack.calls_to(method):
+        for call in slack.calls_to(method):
             blocks += call.params.get("blocks") or []
-    for body in bot.sink.received:
+    for body in hook_bodies:
         blocks += body.get("blocks") or []
-    return blocks
-
-
-def assert_all_payloads_valid(bot: SlackBot) -> None:
-    for block in payload_blocks(bot):
+    for block in blocks:
         parsed = Block.parse(block)
         assert parsed is not None, block
         parsed.validate_json()
     for method in ("views.open", "views.publish"):
-        for call in bot.slack.calls_to(method):
+        for call in slack.calls_to(method):
             view = dict(call.params["view"])
             View(**{k: v for k, v in view.items() if k not in ("id", "hash", "team_id")}).validate_json()
 
@@ -274,18 +283,25 @@ def serving(web: Starlette) -> Iterator[str]:
 
 
 @contextmanager
-def running_bot(runtime: Runtime, slack: FakeSlack) -> Iterator[SlackBot]:
-    """The bot in HTTP mode, with the outbox worker driven by the test, for one test."""
+def running_bot(
+    runtime: Runtime, slack: FakeSlack, *, inbound_worker_running: bool = True
+) -> Iterator[SlackBot]:
+    """The bot in HTTP mode for one test: the inbound worker on a thread (as in production, but in
+    this process, with the test's manual clock) unless `inbound_worker_running` is False (then the
+    test steps it with `bot.process()`), and the outbox worker driven by the test."""
     client = make_client(slack.token, slack.api_url)
-    app = create_bolt_app(runtime, client=client, signing_secret=SECRET)
-    web = create_web_app(runtime, app=app, run_worker=False)
+    workers = Workers(runtime, "thread", client=client, outbox=False) if inbound_worker_running else None
+    app = create_bolt_app(
+        runtime, client=client, signing_secret=SECRET, wake=workers.wake if workers else None
+    )
+    web = create_web_app(runtime, app=app, workers=workers)
     sink = _Sink()
     sink_thread = threading.Thread(target=sink.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     sink_thread.start()
-    worker = OutboxWorker(runtime.db, SlackDeliverer(client), runtime.clock)
+    outbox = outbox_worker(runtime, client)
     try:
         with serving(web) as url:
-            yield SlackBot(runtime, slack, url, sink, worker)
+            yield SlackBot(runtime, slack, url, sink, outbox, inbound_worker(runtime, client))
     finally:
         sink.shutdown()
         sink.server_close()

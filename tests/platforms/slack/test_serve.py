@@ -1,8 +1,10 @@
-"""`sqmsbot serve` as the CLI builds it: settings only, the outbox worker running inside the app."""
+"""`sqmsbot serve` as the CLI builds it: settings only, the inbound and outbox workers running in the
+worker process the app starts and stops (the "spawn" child builds its own runtime from the settings)."""
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import urllib.request
 from urllib.parse import urlencode
 
@@ -12,7 +14,14 @@ from sqmsbot.runtime import Runtime
 from sqmsbot.web import create_web_app
 from tests.fakes.fixtures import fake_slack_fixture  # noqa: F401  (registers ``fake_slack``)
 from tests.fakes.slack_api import FakeSlack
-from tests.platforms.slack.harness import OPS, SECRET, serving, signed_post, wait_for
+from tests.platforms.slack.harness import (
+    OPS,
+    SECRET,
+    assert_slack_payloads_valid,
+    serving,
+    signed_post,
+    wait_for,
+)
 
 
 def test_serve_answers_a_signed_report_and_its_worker_posts_the_card(
@@ -43,10 +52,13 @@ def test_serve_answers_a_signed_report_and_its_worker_posts_the_card(
         )
         answer = signed_post(url, body, "application/x-www-form-urlencoded")
         assert answer.status == 200
-        [card] = wait_for(lambda: fake_slack.messages(OPS))  # delivered by the app's own worker
+        [card] = wait_for(lambda: fake_slack.messages(OPS), timeout=30)  # by the app's worker process
         assert "SQ-1 · Line down" in card["blocks"][0]["text"]["text"]
         assert "Reported SQ-1." in wait_for(lambda: fake_slack.ephemerals)[0]["text"]
+        workers_here = [t.name for t in threading.enumerate() if t.name in ("slack-inbound", "slack-outbox")]
+        assert workers_here == []  # the work ran in the worker process, not beside the event loop
         assert signed_post(url, body, "application/x-www-form-urlencoded", secret="forged").status == 401
+    assert_slack_payloads_valid(fake_slack)
 
 
 def test_serve_refuses_to_start_without_a_signing_secret(runtime: Runtime) -> None:

@@ -1,0 +1,49 @@
+"""Hourly housekeeping: forget what no longer needs remembering, so the store stays small and fast.
+
+- answered chat requests (kept so a platform retry gets the same reply; Slack and Lark stop retrying
+  within minutes) after 2 days;
+- outbox rows sent more than 30 days ago (the remote message id is what a card edit needs, and cards
+  that old are not edited any more);
+- finished or failed job periods after 30 days — far beyond any lateness, so no period can be
+  claimed again once its row is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from jobs import Cron, JobContext, job
+from sqmsbot.models import JobRun, OutboxMessage, ProcessedRequest
+
+log = logging.getLogger(__name__)
+
+REQUESTS_KEPT = timedelta(days=2)
+SENT_KEPT = timedelta(days=30)
+RUNS_KEPT = timedelta(days=30)
+
+
+@job(Cron(minute="7"))
+def housekeeping(ctx: JobContext) -> None:
+    """Purge answered requests after 2 days, sent outbox rows and finished job periods after 30 days."""
+    lateness = timedelta(seconds=ctx.runtime.settings.job_lateness)
+    removed = {
+        "requests": ctx.session.execute(
+            delete(ProcessedRequest).where(ProcessedRequest.created_at < ctx.now - REQUESTS_KEPT)
+        ),
+        "sent": ctx.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status == "sent", OutboxMessage.sent_at < ctx.now - SENT_KEPT
+            )
+        ),
+        "runs": ctx.session.execute(
+            delete(JobRun).where(
+                JobRun.status.in_(("finished", "failed")),
+                JobRun.scheduled_at < ctx.now - max(RUNS_KEPT, 2 * lateness),
+            )
+        ),
+    }
+    counts = {what: getattr(result, "rowcount", 0) for what, result in removed.items()}
+    log.log(logging.INFO if any(counts.values()) else logging.DEBUG, "%s removed %s", ctx.period_key, counts)

@@ -1,0 +1,55 @@
+"""Every minute: announce the commitment thresholds crossed since the last tick (DESIGN §7).
+
+Warnings before a target is missed, the breach when it is, and each escalation step after it; see
+sqmsbot/notifications/sla.py for who is told what. Exactly once, three ways over:
+- the period claim: a minute runs once, whichever replica or restart reaches it first;
+- `mark_fired`: a threshold already marked (by an earlier tick, or a retried one) is skipped, and the
+  mark commits with the messages, so a failed tick leaves both undone and the next minute retries;
+- the outbox dedupe keys: even a message enqueued twice is stored, and sent, once.
+
+A tick reads at most `BATCH` clocks (one indexed range read, oldest due first); when more are due,
+the next minute goes on where this one stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from jobs import Every, JobContext, job
+from sqmsbot.domain import accountability, sla
+from sqmsbot.models import Incident
+from sqmsbot.notifications.sla import Alert, announce
+from sqmsbot.outbox import Notifier
+from sqmsbot.presenters.incident import ref
+
+log = logging.getLogger(__name__)
+
+BATCH = sla.WATCH_BATCH
+
+
+@job(Every(minutes=1))
+def sla_watch(ctx: JobContext) -> None:
+    """Warn before a commitment is missed, alert and escalate once it is; each threshold once."""
+    org = ctx.runtime.org
+    # Alerts go out on the platform the incident lives on, whichever platform this process serves.
+    notifiers = {ctx.notifier.platform: ctx.notifier}
+    sent = 0
+    for due in sla.due_thresholds(ctx.session, now=ctx.now, limit=BATCH):
+        if not sla.mark_fired(ctx.session, target_id=due.target_id, threshold=due.threshold, now=ctx.now):
+            continue
+        incident = ctx.session.get(Incident, due.incident_id)
+        if incident is None:  # deleted under us: its clocks go with it
+            continue
+        notifier = notifiers.get(incident.platform)
+        if notifier is None:
+            notifier = Notifier(ctx.session, platform=incident.platform, now=ctx.notifier.now)
+            notifiers[incident.platform] = notifier
+        alert = Alert(
+            incident=incident, target=due.target, threshold=due.threshold, now=ctx.now, ref=ref(incident, org)
+        )
+        announce(ctx.session, notifier=notifier, org=org, alert=alert)
+        if due.kind == "breach":  # for the owner's manager to confirm or dismiss, privately (DESIGN §9)
+            accountability.draft_for_breach(ctx.session, incident=incident, target=due.target, now=ctx.now)
+        sent += 1
+    if sent:
+        log.info("%s announced %s SLA threshold(s)", ctx.period_key, sent)

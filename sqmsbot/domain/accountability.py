@@ -1,0 +1,204 @@
+"""Accountability records (DESIGN §9): drafted by the system on a breach, decided by a manager.
+
+Fair: a record is about the process, not blame; it always carries its reason and the evidence (the
+incident and the commitment it missed, with the instant). Private: only these people may see it —
+- the subject;
+- the subject's manager chain: the managers of the department the record belongs to (the subject's
+  department when it was drafted). Leads are not in the chain: they work beside the people they lead
+  and do not decide on records. A record about a manager (or anyone above) is not shown to fellow
+  managers; quality and admin are the rung above them;
+- the quality and admin roles, organisation-wide.
+The rule is enforced here, in the queries themselves, so no adapter or presenter can leak a record;
+one hidden from the viewer is reported as not existing. Records never go to channels or digests.
+
+Never edited: every step is a new `AccountabilityEvent` (who, when, from → to, note). Here only the
+first steps exist — a draft is confirmed or dismissed, with a note; the people records issue adds the
+subject's acknowledgement and appeal, upholding and withdrawal as further events.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from sqmsbot.errors import Forbidden, InvalidTransition, NotFound, UsageError
+from sqmsbot.models import (
+    AccountabilityEvent,
+    AccountabilityRecord,
+    Incident,
+    IncidentTarget,
+    Person,
+)
+from sqmsbot.models.people import ROLES
+
+ORG_WIDE_ROLES = ("quality", "admin")
+DECIDING_ROLE = "manager"
+# Whose records a department's managers see: the people below them.
+BELOW_MANAGER = ROLES[: ROLES.index(DECIDING_ROLE)]
+BREACH_REASON = "sla_breach"
+BREACH_EVIDENCE = "breach"
+REF_PREFIX = "AR"
+REF = re.compile(rf"^(?:{REF_PREFIX}-?)?#?(\d{{1,9}})$", re.IGNORECASE)
+MAX_LISTED = 50
+
+
+def ref(record: AccountabilityRecord) -> str:
+    return f"{REF_PREFIX}-{record.id}"
+
+
+def parse_ref(text: str) -> int:
+    match = REF.match(text.strip())
+    if match is None:
+        raise UsageError("account.bad_ref", ref=text.strip()[:40], prefix=REF_PREFIX)
+    return int(match.group(1))
+
+
+def draft_for_breach(
+    session: Session, *, incident: Incident, target: str, now: datetime
+) -> AccountabilityRecord | None:
+    """Draft a record for the person who owned the incident when `target` was breached.
+
+    Returns None when nobody owned it (unassigned: the process, not a person, is the gap). Calling it
+    again for the same incident and target returns the record already drafted, whatever its status.
+    """
+    existing = session.scalar(
+        select(AccountabilityRecord).where(
+            AccountabilityRecord.evidence_kind == BREACH_EVIDENCE,
+            AccountabilityRecord.incident_id == incident.id,
+            AccountabilityRecord.target == target,
+        )
+    )
+    if existing is not None:
+        return existing
+    subject = incident.assignee
+    if subject is None:
+        return None
+    clock = session.scalar(
+        select(IncidentTarget).where(
+            IncidentTarget.incident_id == incident.id, IncidentTarget.target == target
+        )
+    )
+    breached_at = (clock.breached_at or clock.due_at) if clock is not None else None
+    record = AccountabilityRecord(
+        subject=subject,
+        department=subject.department or incident.department,
+        status="draft",
+        reason_key=BREACH_REASON,
+        evidence_kind=BREACH_EVIDENCE,
+        incident_id=incident.id,
+        target=target,
+        evidence_at=breached_at or now,
+        created_at=now,
+        created_by=None,
+    )
+    session.add(record)
+    _event(record, actor=None, now=now, action="drafted", to_status="draft")
+    session.flush()
+    return record
+
+
+def _visible(viewer: Person) -> ColumnElement[bool]:
+    """The SQL condition for the records `viewer` may see (the module docstring's rule)."""
+    if viewer.role in ORG_WIDE_ROLES:
+        return AccountabilityRecord.id.is_not(None)
+    own = AccountabilityRecord.subject_id == viewer.id
+    if viewer.role == DECIDING_ROLE and viewer.department is not None:
+        below = select(Person.id).where(Person.role.in_(BELOW_MANAGER))
+        return or_(
+            own,
+            and_(
+                AccountabilityRecord.department == viewer.department,
+                AccountabilityRecord.subject_id.in_(below),
+            ),
+        )
+    return own
+
+
+def can_see(record: AccountabilityRecord, viewer: Person) -> bool:
+    if viewer.role in ORG_WIDE_ROLES or record.subject_id == viewer.id:
+        return True
+    return (
+        viewer.role == DECIDING_ROLE
+        and viewer.department is not None
+        and record.department == viewer.department
+        and record.subject.role in BELOW_MANAGER
+    )
+
+
+def can_decide(record: AccountabilityRecord, viewer: Person) -> bool:
+    """The subject's manager chain decides, never the subject (whatever their role)."""
+    return record.subject_id != viewer.id and can_see(record, viewer)
+
+
+def list_for(session: Session, *, viewer: Person, limit: int = MAX_LISTED) -> list[AccountabilityRecord]:
+    """The records `viewer` may see: drafts waiting for a decision first, then the newest."""
+    rows = session.scalars(
+        select(AccountabilityRecord)
+        .where(_visible(viewer))
+        .order_by((AccountabilityRecord.status == "draft").desc(), AccountabilityRecord.id.desc())
+        .limit(limit)
+    ).all()
+    return list(rows)
+
+
+def get(session: Session, *, viewer: Person, number: int) -> AccountabilityRecord:
+    """One record, if `viewer` may see it; a hidden record is reported as missing, not as forbidden."""
+    record = session.scalar(
+        select(AccountabilityRecord).where(AccountabilityRecord.id == number, _visible(viewer))
+    )
+    if record is None:
+        raise NotFound("account.unknown", ref=f"{REF_PREFIX}-{number}")
+    return record
+
+
+def confirm(
+    session: Session, *, record: AccountabilityRecord, actor: Person, note: str, now: datetime
+) -> AccountabilityEvent:
+    """The manager agrees the draft stands: it becomes a confirmed record (the subject will be told)."""
+    return _decide(session, record=record, actor=actor, note=note, now=now, to="confirmed")
+
+
+def dismiss(
+    session: Session, *, record: AccountabilityRecord, actor: Person, note: str, now: datetime
+) -> AccountabilityEvent:
+    """The manager finds it was not the subject's doing (a process gap, an unfair clock): no record."""
+    return _decide(session, record=record, actor=actor, note=note, now=now, to="dismissed")
+
+
+def _decide(
+    session: Session, *, record: AccountabilityRecord, actor: Person, note: str, now: datetime, to: str
+) -> AccountabilityEvent:
+    if not can_see(record, actor):
+        raise NotFound("account.unknown", ref=ref(record))
+    if not can_decide(record, actor):
+        raise Forbidden("account.not_decider")
+    if not note.strip():
+        raise UsageError("account.note_required")
+    if record.status != "draft":
+        raise InvalidTransition("account.not_draft", ref=ref(record))
+    event = _event(
+        record, actor=actor, now=now, action=to, from_status=record.status, to_status=to, note=note
+    )
+    record.status = to
+    session.flush()
+    return event
+
+
+def _event(
+    record: AccountabilityRecord,
+    *,
+    actor: Person | None,
+    now: datetime,
+    action: str,
+    to_status: str,
+    from_status: str | None = None,
+    note: str | None = None,
+) -> AccountabilityEvent:
+    event = AccountabilityEvent(
+        actor=actor, at=now, action=action, from_status=from_status, to_status=to_status, note=note
+    )
+    record.events.append(event)
+    return event

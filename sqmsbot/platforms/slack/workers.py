@@ -1,0 +1,157 @@
+"""Where the work after the acknowledgement runs: the inbound worker and the outbox worker.
+
+`"process"` (what `sqmsbot serve` and `sqmsbot run` use): both run in a child process started with
+the "spawn" context, which builds its own Runtime from the Settings. The server process then only
+verifies, stores and acknowledges; the command work (dispatch, the store, replies, cards) no longer
+shares its GIL with the event loop that sends acknowledgements. The child runs at a lower CPU
+priority for the same reason: on a busy machine acknowledgements (3 s limit) come before work that
+has already been promised. A stored request wakes the child through a pipe (`inbound/wake.py`), so a
+reply does not wait for a poll; the pipe closing (the server stopping, or dying) stops the child.
+
+`"thread"`: the same workers on threads of the calling process, sharing its Runtime (tests, with a
+manual clock; a one-process deployment that prefers it).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Literal
+
+from slack_sdk import WebClient
+
+from sqmsbot.config import Settings
+from sqmsbot.inbound import InboundWorker, Signal
+from sqmsbot.inbound.wake import WakeReceiver, wake_pipe
+from sqmsbot.outbox import OutboxWorker
+from sqmsbot.platforms.slack.delivery import SlackDeliverer, make_client
+from sqmsbot.platforms.slack.directory import PLATFORM, SlackDirectory
+from sqmsbot.platforms.slack.inbound import SlackInboundHandler
+from sqmsbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+WorkerMode = Literal["process", "thread"]
+CHILD_NICENESS = 10
+STOP_TIMEOUT_S = 15.0
+START_TIMEOUT_S = 60.0
+
+
+def inbound_worker(runtime: Runtime, client: WebClient) -> InboundWorker:
+    # Threads overlap replies' network waits; on SQLite (one writer) they would only queue for the store.
+    threads = 4 if runtime.db.is_postgresql else 1
+    return InboundWorker(runtime.db, SlackInboundHandler(runtime, client), runtime.clock, threads=threads)
+
+
+def outbox_worker(runtime: Runtime, client: WebClient) -> OutboxWorker:
+    return OutboxWorker(runtime.db, SlackDeliverer(client, locale=runtime.org.default_locale), runtime.clock)
+
+
+class Workers:
+    """The workers of one server, started and stopped with it (`start()` / `stop()`).
+
+    `wake` is what the server's inbound queue calls after storing a request. `outbox=False` leaves the
+    outbox to the caller (tests deliver step by step with a manual clock).
+    """
+
+    def __init__(
+        self, runtime: Runtime, mode: WorkerMode, *, client: WebClient | None = None, outbox: bool = True
+    ) -> None:
+        self.runtime = runtime
+        self.mode = mode
+        self.client = client
+        self.outbox = outbox
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._process: BaseProcess | None = None
+        self._event = threading.Event()  # thread mode's wake-up
+        self._wake: Callable[[], None] = self._event.set
+        if mode == "process":
+            self._receiving, self._sender = wake_pipe()
+            self._wake = self._sender.set
+
+    @property
+    def wake(self) -> Callable[[], None]:
+        return self._wake
+
+    def start(self) -> None:
+        """Start the workers; in process mode, return once the child is ready (its imports, store and
+        client done), so that a child that cannot start stops the server's start-up instead."""
+        if self.mode == "process":
+            context = multiprocessing.get_context("spawn")
+            ready, child_ready = context.Pipe(duplex=False)
+            args = (self.runtime.settings, self._receiving, child_ready, self.outbox)
+            self._process = context.Process(target=run_child, args=args, name="sqmsbot-workers")
+            self._process.start()
+            self._receiving.close()  # the child has its own copies
+            child_ready.close()
+            try:
+                if not ready.poll(START_TIMEOUT_S) or not ready.recv():
+                    raise RuntimeError(f"the worker process did not start in {START_TIMEOUT_S:g} s")
+            except EOFError as exc:
+                raise RuntimeError("the worker process failed to start (see its log)") from exc
+            finally:
+                ready.close()
+            return
+        settings = self.runtime.settings
+        client = self.client or make_client(settings.slack_bot_token, settings.slack_api_url)
+        self._threads = _start_threads(self.runtime, client, self._stop, self._event, outbox=self.outbox)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._event.set()
+        for thread in self._threads:
+            thread.join(timeout=STOP_TIMEOUT_S)
+        if self._process is not None:
+            self._sender.close()  # the worker reads end-of-file: it finishes its round and stops
+            self._process.join(timeout=STOP_TIMEOUT_S)
+            if self._process.is_alive():
+                log.warning("the worker process did not stop in %s s; terminating it", STOP_TIMEOUT_S)
+                self._process.terminate()
+                self._process.join(timeout=5)
+
+
+def _start_threads(
+    runtime: Runtime, client: WebClient, stop: threading.Event, wake: Signal, *, outbox: bool
+) -> list[threading.Thread]:
+    inbound = inbound_worker(runtime, client)
+    threads = [
+        threading.Thread(
+            target=inbound.run_forever, args=(stop,), kwargs={"wake": wake}, name="slack-inbound", daemon=True
+        )
+    ]
+    if outbox:
+        worker = outbox_worker(runtime, client)
+        threads.append(
+            threading.Thread(target=worker.run_forever, args=(stop,), name="slack-outbox", daemon=True)
+        )
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def run_child(settings: Settings, receiving: Connection, ready: Connection, outbox: bool) -> None:
+    """The worker process: its own Runtime and Slack client, until the server closes the wake pipe
+    (or dies, which closes it too)."""
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        os.nice(CHILD_NICENESS)
+    except OSError:  # not allowed here: run at the same priority
+        log.info("could not lower the worker process's priority")
+    runtime = Runtime.from_settings(settings)
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    runtime.directories[PLATFORM] = SlackDirectory(client)
+    wake = WakeReceiver(receiving)
+    threads = _start_threads(runtime, client, wake.closed, wake, outbox=outbox)
+    ready.send(True)
+    ready.close()
+    wake.closed.wait()
+    for thread in threads:
+        thread.join(timeout=STOP_TIMEOUT_S)
+    runtime.db.dispose()

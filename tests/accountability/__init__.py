@@ -1,0 +1,1 @@
+"""Accountability records drafted on a breach: who sees them, who decides, and `/account` in chat."""

@@ -1,0 +1,67 @@
+"""Housekeeping forgets what no longer needs remembering, and nothing that still matters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+import jobs
+from sqmsbot.models import JobRun, OutboxMessage, ProcessedRequest
+from sqmsbot.runtime import Runtime
+from sqmsbot.scheduling import run_due
+from tests.conftest import START
+
+
+def _outbox(key: str, status: str, age: timedelta) -> OutboxMessage:
+    at = START - age
+    return OutboxMessage(
+        dedupe_key=key,
+        platform="console",
+        target_kind="channel",
+        target="#ops",
+        payload={"text": key},
+        status=status,
+        attempts=1,
+        next_attempt_at=at,
+        created_at=at,
+        sent_at=at if status == "sent" else None,
+    )
+
+
+def _run(key: str, status: str, age: timedelta) -> JobRun:
+    at = START - age
+    return JobRun(
+        job="old", period_key=key, scheduled_at=at, claimed_at=at, claimed_by="h:1:u", status=status
+    )
+
+
+def test_housekeeping_purges_old_requests_sent_messages_and_periods(runtime: Runtime) -> None:
+    with runtime.db.transaction() as session:
+        session.add_all(
+            [
+                ProcessedRequest(key="3 days", created_at=START - timedelta(days=3), reply={}),
+                ProcessedRequest(key="1 day", created_at=START - timedelta(days=1), reply={}),
+                _outbox("sent 40 days ago", "sent", timedelta(days=40)),
+                _outbox("sent 10 days ago", "sent", timedelta(days=10)),
+                _outbox("dead 40 days ago", "dead", timedelta(days=40)),  # kept: someone should look at it
+                _outbox("pending 40 days", "pending", timedelta(days=40)),  # kept: still to be delivered
+                _run("old/finished", "finished", timedelta(days=40)),
+                _run("old/failed", "failed", timedelta(days=40)),
+                _run("old/recent", "finished", timedelta(days=5)),
+            ]
+        )
+    only_housekeeping = {"housekeeping": jobs.registry()["housekeeping"]}
+    outcomes = run_due(runtime, START, START + timedelta(hours=1), registry=only_housekeeping)
+    assert [(o.due.period_key, o.status) for o in outcomes] == [("housekeeping/2026-11-23T09:07", "finished")]
+    with runtime.db.transaction() as session:
+        assert session.scalars(select(ProcessedRequest.key)).all() == ["1 day"]
+        assert sorted(session.scalars(select(OutboxMessage.dedupe_key))) == [
+            "dead 40 days ago",
+            "pending 40 days",
+            "sent 10 days ago",
+        ]
+        assert sorted(session.scalars(select(JobRun.period_key))) == [
+            "housekeeping/2026-11-23T09:07",
+            "old/recent",
+        ]
