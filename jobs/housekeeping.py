@@ -5,7 +5,9 @@
 - outbox rows sent more than 30 days ago (the remote message id is what a card edit needs, and cards
   that old are not edited any more);
 - finished or failed job periods after 30 days — far beyond any lateness, so no period can be
-  claimed again once its row is gone.
+  claimed again once its row is gone;
+- inbound requests that were worked (done) or given up (dead) after 2 days, like answered requests
+  (on SQLite the queue lives in a sibling file, so it is purged in a transaction of its own).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 from jobs import Cron, JobContext, job
-from sqmsbot.models import JobRun, OutboxMessage, ProcessedRequest
+from sqmsbot.inbound.store import queue_store
+from sqmsbot.models import InboundRequest, JobRun, OutboxMessage, ProcessedRequest
 
 log = logging.getLogger(__name__)
 
@@ -46,4 +49,16 @@ def housekeeping(ctx: JobContext) -> None:
         ),
     }
     counts = {what: getattr(result, "rowcount", 0) for what, result in removed.items()}
+    counts["inbound"] = _purge_inbound(ctx)
     log.log(logging.INFO if any(counts.values()) else logging.DEBUG, "%s removed %s", ctx.period_key, counts)
+
+
+def _purge_inbound(ctx: JobContext) -> int:
+    purge = delete(InboundRequest).where(
+        InboundRequest.status.in_(("done", "dead")), InboundRequest.created_at < ctx.now - REQUESTS_KEPT
+    )
+    store = queue_store(ctx.runtime.db)
+    if store is ctx.runtime.db:
+        return int(getattr(ctx.session.execute(purge), "rowcount", 0))
+    with store.transaction() as session:
+        return int(getattr(session.execute(purge), "rowcount", 0))

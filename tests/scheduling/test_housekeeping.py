@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 import jobs
-from sqmsbot.models import JobRun, OutboxMessage, ProcessedRequest
+from sqmsbot.inbound.store import queue_store
+from sqmsbot.models import InboundRequest, JobRun, OutboxMessage, ProcessedRequest
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import run_due
 from tests.conftest import START
@@ -65,3 +66,30 @@ def test_housekeeping_purges_old_requests_sent_messages_and_periods(runtime: Run
             "housekeeping/2026-11-23T09:07",
             "old/recent",
         ]
+
+
+def test_housekeeping_purges_worked_inbound_requests_but_keeps_waiting_ones(runtime: Runtime) -> None:
+    """The Slack inbound queue (a sibling file on SQLite) must not grow forever, nor lose queued work."""
+    store = queue_store(runtime.db)
+
+    def request(key: str, status: str, age: timedelta) -> InboundRequest:
+        at = START - age
+        return InboundRequest(
+            platform="slack", request_key=key, kind="slash", payload={}, status=status,
+            attempts=1, next_attempt_at=at, created_at=at,
+        )  # fmt: skip
+
+    with store.transaction() as session:
+        session.add_all(
+            [
+                request("done 3 days ago", "done", timedelta(days=3)),
+                request("dead 3 days ago", "dead", timedelta(days=3)),
+                request("done 1 hour ago", "done", timedelta(hours=1)),
+                request("pending 3 days", "pending", timedelta(days=3)),  # still to be worked: kept
+            ]
+        )
+    only_housekeeping = {"housekeeping": jobs.registry()["housekeeping"]}
+    run_due(runtime, START, START + timedelta(hours=1), registry=only_housekeeping)
+    with store.transaction() as session:
+        kept = sorted(session.scalars(select(InboundRequest.request_key)))
+    assert kept == ["done 1 hour ago", "pending 3 days"]
