@@ -61,3 +61,8 @@ def test_moving_the_console_clock_shows_each_warning_breach_and_escalation_once(
     assert "[我来处理: /incident assign SQ-1]  [解决: /incident resolve SQ-1]" in rest
     assert "[Take it: /incident assign SQ-1]  [Resolve: /incident resolve SQ-1]" in rest
     assert "[#ops] ✎ SQ-1 · P2" in rest  # the card now shows the breach
+    # The breach drafted an accountability record for li, once, listed privately for li's manager.
+    drafts = transcript(":as zhao", "/account")
+    assert drafts.count("AR-1") == 1 and "AR-2" not in drafts
+    assert "AR-1 · draft · about li · Resolve commitment missed on SQ-1" in drafts
+    assert "[#" not in drafts  # private: nothing went to a channel
