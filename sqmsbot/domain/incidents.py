@@ -305,12 +305,7 @@ def transfer(
     reason: str,
 ) -> IncidentEvent:
     """Hand ownership to another department; the old assignee is released."""
-    _require_department(org, department)
-    if not (actor.department == incident.department or actor.role in ("quality", "admin")):
-        raise Forbidden("errors.incident.owner_required", department=incident.department)
-    require_open(incident)
-    if department == incident.department:
-        raise InvalidTransition("errors.incident.same_department", department=department)
+    _require_handover(org, incident=incident, actor=actor, department=department)
     old = incident.department
     incident.department = department
     incident.assignee = None
@@ -336,12 +331,7 @@ def involve(
     note: str | None = None,
 ) -> IncidentEvent:
     """Bring another department in to help without moving ownership."""
-    _require_department(org, department)
-    if not (actor.department == incident.department or actor.role in ("quality", "admin")):
-        raise Forbidden("errors.incident.owner_required", department=incident.department)
-    require_open(incident)
-    if department == incident.department:
-        raise InvalidTransition("errors.incident.same_department", department=department)
+    _require_handover(org, incident=incident, actor=actor, department=department)
     if any(i.department == department for i in incident.involvements):
         raise InvalidTransition("errors.incident.already_involved", department=department)
     incident.involvements.append(
@@ -350,6 +340,16 @@ def involve(
     event = _event(incident, actor=actor, now=now, kind="involved", to_value=department, note=note)
     session.flush()
     return event
+
+
+def _require_handover(org: OrgConfig, *, incident: Incident, actor: Person, department: str) -> None:
+    """Transfer and involve: the owner (or an org-wide role) hands an open incident to another department."""
+    _require_department(org, department)
+    if not (actor.department == incident.department or actor.role in ("quality", "admin")):
+        raise Forbidden("errors.incident.owner_required", department=incident.department)
+    require_open(incident)
+    if department == incident.department:
+        raise InvalidTransition("errors.incident.same_department", department=department)
 
 
 def _require_department(org: OrgConfig, department: str) -> None:
