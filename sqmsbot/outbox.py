@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sqmsbot.clock import Clock
 from sqmsbot.db import Database
+from sqmsbot.leased import backoff, claim_due, held
 from sqmsbot.messages import Message
 from sqmsbot.models import OutboxMessage, Person
 
@@ -149,46 +150,17 @@ class OutboxWorker:
                 stop.wait(interval)
 
     def _claim(self) -> list[tuple[int, datetime]]:
-        """Take due rows (and rows whose sender's lease ran out) for this worker: (id, our lease) each.
-
-        The lease doubles as the claim's token: a worker only settles a row it still holds, so a slow
-        worker whose lease expired cannot undo what the worker that took over did.
-        """
-        now = self.clock.now()
-        lease = now + self.lease
-        due = or_(
-            (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
-        )
-        with self.db.transaction() as session:
-            query = (
-                select(OutboxMessage.id)
-                .where(OutboxMessage.platform == self.deliverer.platform)
-                .where(due)
-                .order_by(OutboxMessage.id)
-                .limit(self.batch)
-            )
-            if self.db.is_postgresql:
-                query = query.with_for_update(skip_locked=True)
-            claimed = []
-            for row_id in session.scalars(query).all():
-                # Compare-and-set: on SQLite, where rows cannot be locked, another process may have
-                # taken the row since it was read; then the update matches nothing and we leave it.
-                taken = session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row_id)
-                    .where(due)
-                    .values(status="sending", lease_until=lease)
-                    .execution_options(synchronize_session=False)
-                )
-                if getattr(taken, "rowcount", 0) == 1:
-                    claimed.append(row_id)
-        return [(row_id, lease) for row_id in claimed]
+        """Due rows (and rows whose sender's lease ran out) for this worker: (id, our lease) each."""
+        rows, lease = claim_due(
+            self.db, OutboxMessage, platform=self.deliverer.platform, working="sending",
+            now=self.clock.now(), lease=self.lease, batch=self.batch,
+        )  # fmt: skip
+        return [(row.id, lease) for row in rows]
 
     def _send(self, row_id: int, lease: datetime) -> int:
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, row_id)
-            if row is None or not _held(row, lease):
+            if row is None or not held(row, working="sending", lease=lease):
                 return 0
             message = Message.model_validate(row.payload)
             parent_ids = self._remote_ids(session, message)
@@ -245,7 +217,9 @@ class OutboxWorker:
     ) -> None:
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, row_id)
-            if row is None or not _held(row, lease):  # another worker took it over meanwhile
+            if row is None or not held(
+                row, working="sending", lease=lease
+            ):  # another worker took it over meanwhile
                 return
             row.attempts += 1
             row.last_error = error[:2000]
@@ -256,13 +230,7 @@ class OutboxWorker:
                     "outbox row %s (%s) gave up after %s attempts", row.id, row.dedupe_key, row.attempts
                 )
                 return
-            backoff = min(self.max_backoff, self.base_backoff * (2 ** (row.attempts - 1)))
-            if retry_after is not None:
-                backoff = max(backoff, timedelta(seconds=retry_after))
             row.status = "pending"
-            row.next_attempt_at = self.clock.now() + backoff
-
-
-def _held(row: OutboxMessage, lease: datetime) -> bool:
-    """Still claimed by the worker that set this lease."""
-    return row.status == "sending" and row.lease_until == lease
+            row.next_attempt_at = self.clock.now() + backoff(
+                row.attempts, base=self.base_backoff, cap=self.max_backoff, retry_after=retry_after
+            )

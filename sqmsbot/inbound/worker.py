@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
-
 from sqmsbot.clock import Clock
 from sqmsbot.db import Database
 from sqmsbot.inbound.store import queue_store
+from sqmsbot.leased import backoff, claim_due, held
 from sqmsbot.models import InboundRequest
 
 log = logging.getLogger(__name__)
@@ -130,49 +129,16 @@ class InboundWorker:
                 stop.wait(interval)
 
     def _claim(self) -> list[tuple[InboundItem, datetime]]:
-        """Take due rows and rows whose worker's lease ran out; the lease is also the claim's token,
-        so a worker that lost its row (lease expired, taken over) cannot settle it any more.
-
-        One UPDATE for the whole batch keeps the write lock short: on SQLite the servers' inserts
-        wait for it. It is also the compare-and-set where rows cannot be locked (SQLite): a row
-        another process took since it was read no longer matches `due`, and is not read back as ours.
-        """
-        now = self.clock.now()
-        lease = now + self.lease
-        due = or_(
-            (InboundRequest.status == "pending") & (InboundRequest.next_attempt_at <= now),
-            (InboundRequest.status == "working") & (InboundRequest.lease_until < now),
-        )
-        with self.db.transaction() as session:
-            query = (
-                select(InboundRequest.id)
-                .where(InboundRequest.platform == self.handler.platform)
-                .where(due)
-                .order_by(InboundRequest.id)
-                .limit(self.batch)
-            )
-            if self.db.is_postgresql:
-                query = query.with_for_update(skip_locked=True)
-            ids = list(session.scalars(query).all())
-            if not ids:
-                return []
-            session.execute(
-                update(InboundRequest)
-                .where(InboundRequest.id.in_(ids))
-                .where(due)
-                .values(status="working", lease_until=lease)
-                .execution_options(synchronize_session=False)
-            )
-            ours = select(InboundRequest).where(
-                InboundRequest.id.in_(ids),
-                InboundRequest.status == "working",
-                InboundRequest.lease_until == lease,
-            )
-            rows = session.scalars(ours.order_by(InboundRequest.id)).all()
-            return [
-                (InboundItem(r.id, r.platform, r.request_key, r.kind, dict(r.payload), r.attempts), lease)
-                for r in rows
-            ]
+        """Due rows and rows whose worker's lease ran out; one UPDATE for the whole batch keeps the
+        write lock short (on SQLite the servers' inserts wait for it)."""
+        rows, lease = claim_due(
+            self.db, InboundRequest, platform=self.handler.platform, working="working",
+            now=self.clock.now(), lease=self.lease, batch=self.batch,
+        )  # fmt: skip
+        return [
+            (InboundItem(r.id, r.platform, r.request_key, r.kind, dict(r.payload), r.attempts), lease)
+            for r in rows
+        ]
 
     def _work(self, claim: tuple[InboundItem, datetime]) -> None:
         item, lease = claim
@@ -184,7 +150,7 @@ class InboundWorker:
             return
         with self.db.transaction() as session:
             row = session.get(InboundRequest, item.id)
-            if row is not None and _held(row, lease):
+            if row is not None and held(row, working="working", lease=lease):
                 row.status = "done"
                 row.attempts += 1
                 row.lease_until = None
@@ -193,15 +159,18 @@ class InboundWorker:
     def _failed(self, item: InboundItem, lease: datetime, error: str) -> None:
         with self.db.transaction() as session:
             row = session.get(InboundRequest, item.id)
-            if row is None or not _held(row, lease):  # another worker took it over meanwhile
+            if row is None or not held(
+                row, working="working", lease=lease
+            ):  # another worker took it over meanwhile
                 return
             row.attempts += 1
             row.last_error = error[:2000]
             row.lease_until = None
             if row.attempts < self.max_attempts:
-                backoff = min(self.max_backoff, self.base_backoff * (2 ** (row.attempts - 1)))
                 row.status = "pending"
-                row.next_attempt_at = self.clock.now() + backoff
+                row.next_attempt_at = self.clock.now() + backoff(
+                    row.attempts, base=self.base_backoff, cap=self.max_backoff
+                )
                 return
             row.status = "dead"
             row.finished_at = self.clock.now()
@@ -210,8 +179,3 @@ class InboundWorker:
             self.handler.gave_up(item, error)
         except Exception:
             log.exception("could not tell the person that inbound request %s failed", item.id)
-
-
-def _held(row: InboundRequest, lease: datetime) -> bool:
-    """Still claimed by the worker that set this lease."""
-    return row.status == "working" and row.lease_until == lease
