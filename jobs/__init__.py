@@ -20,8 +20,11 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from types import ModuleType
+
+from sqlalchemy.orm import Session
 
 from sqmsbot.scheduling.spec import Cron, Every, Job, JobContext, JobFunction, Schedule
 
@@ -32,12 +35,16 @@ def job(
     per_department: bool = False,
     key_format: str | None = None,
     name: str | None = None,
+    has_work: Callable[[Session, datetime], bool] | None = None,
 ) -> Callable[[JobFunction], Job]:
     """Register a function as a job with its schedule.
 
     `per_department`: one series per department, in the department's time zone, its key holding the
     department (`digest/ops/2026-11-23`). `key_format`: strftime of the period key's time part, e.g.
-    `%Y-%m-%d` for a job that runs at most once a day (default: to the minute).
+    `%Y-%m-%d` for a job that runs at most once a day (default: to the minute). `has_work(session,
+    now)`: a cheap read-only check before the claim; when it is False the period is skipped without a
+    claim or a record (status `idle`) — only for jobs whose next period would pick up what this one
+    left, never for a digest that must go out once per day.
     """
 
     def register(func: JobFunction) -> Job:
@@ -48,6 +55,7 @@ def job(
             per_department=per_department,
             key_format=key_format,
             description=inspect.getdoc(func) or "",
+            has_work=has_work,
         )
 
     return register

@@ -16,40 +16,57 @@ from __future__ import annotations
 import logging
 
 from jobs import Every, JobContext, job
-from sqmsbot.domain import accountability, sla
+from sqmsbot.domain import accountability, sla_alerts
 from sqmsbot.models import Incident
+from sqmsbot.notifications.audience import Roster
 from sqmsbot.notifications.sla import Alert, announce
 from sqmsbot.outbox import Notifier
 from sqmsbot.presenters.incident import ref
 
 log = logging.getLogger(__name__)
 
-BATCH = sla.WATCH_BATCH
+BATCH = sla_alerts.WATCH_BATCH
 
 
-@job(Every(minutes=1))
+@job(Every(minutes=1), has_work=sla_alerts.any_due)
 def sla_watch(ctx: JobContext) -> None:
     """Warn before a commitment is missed, alert and escalate once it is; each threshold once."""
     org = ctx.runtime.org
+    due = sla_alerts.due_thresholds(ctx.session, now=ctx.now, limit=BATCH)
+    if not due:
+        return
+    # Read up front what every alert needs (incidents, clocks, timelines; people as first asked for):
+    # a busy minute then costs a few queries, not a few per alert.
+    incidents = sla_alerts.incidents_for(ctx.session, due)
+    roster = Roster(ctx.session)
     # Alerts go out on the platform the incident lives on, whichever platform this process serves.
     notifiers = {ctx.notifier.platform: ctx.notifier}
     sent = 0
-    for due in sla.due_thresholds(ctx.session, now=ctx.now, limit=BATCH):
-        if not sla.mark_fired(ctx.session, target_id=due.target_id, threshold=due.threshold, now=ctx.now):
-            continue
-        incident = ctx.session.get(Incident, due.incident_id)
+    breaches: list[tuple[Incident, str]] = []
+    for threshold in due:
+        incident = incidents.get(threshold.incident_id)
         if incident is None:  # deleted under us: its clocks go with it
+            continue
+        if not sla_alerts.mark_fired(
+            ctx.session, target_id=threshold.target_id, threshold=threshold.threshold, now=ctx.now
+        ):
             continue
         notifier = notifiers.get(incident.platform)
         if notifier is None:
             notifier = Notifier(ctx.session, platform=incident.platform, now=ctx.notifier.now)
             notifiers[incident.platform] = notifier
         alert = Alert(
-            incident=incident, target=due.target, threshold=due.threshold, now=ctx.now, ref=ref(incident, org)
+            incident=incident,
+            target=threshold.target,
+            threshold=threshold.threshold,
+            now=ctx.now,
+            ref=ref(incident, org),
         )
-        announce(ctx.session, notifier=notifier, org=org, alert=alert)
-        if due.kind == "breach":  # for the owner's manager to confirm or dismiss, privately (DESIGN §9)
-            accountability.draft_for_breach(ctx.session, incident=incident, target=due.target, now=ctx.now)
+        announce(notifier=notifier, org=org, alert=alert, roster=roster)
+        if threshold.kind == "breach":
+            breaches.append((incident, threshold.target))
         sent += 1
+    # Each breach drafts a record for the owner's manager to confirm or dismiss, privately (DESIGN §9).
+    accountability.draft_for_breaches(ctx.session, breaches=breaches, now=ctx.now)
     if sent:
         log.info("%s announced %s SLA threshold(s)", ctx.period_key, sent)

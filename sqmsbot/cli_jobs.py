@@ -140,6 +140,8 @@ def _said(outcome: Outcome, t: Translator) -> str:
         return t("jobs.failed", period=key, error=outcome.error or "")
     if outcome.status == "lost":
         return t("jobs.lost", period=key)
+    if outcome.status == "idle":
+        return t("jobs.idle", period=key)
     return t("jobs.skipped", period=key)
 
 

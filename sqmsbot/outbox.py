@@ -11,9 +11,10 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sqmsbot.clock import Clock
@@ -25,8 +26,18 @@ from sqmsbot.models import OutboxMessage, Person
 log = logging.getLogger(__name__)
 
 
+PENDING = "sqmsbot.outbox.pending"
+"""Where a unit of work keeps its notifications until it commits (`Session.info`)."""
+
+
 class Notifier:
-    """Writes notifications into the outbox inside the caller's unit of work."""
+    """Queues notifications in the caller's unit of work; they are stored when it commits.
+
+    Queued rather than inserted one by one: a unit of work that notifies a hundred people (a busy
+    `sla_watch` minute) writes them in one statement, and a dedupe key already stored is skipped by the
+    database itself (`ON CONFLICT DO NOTHING`), which also holds when two replicas race for one key.
+    A rolled-back unit of work stores none of them.
+    """
 
     def __init__(self, session: Session, *, platform: str, now: datetime) -> None:
         self.session = session
@@ -42,26 +53,56 @@ class Notifier:
             return False
         return self._enqueue(key=key, kind="user", target=person.platform_user_id, message=message)
 
+    def has(self, key: str) -> bool:
+        """Whether a message with this dedupe key is queued in this unit of work or already stored."""
+        if key in _pending(self.session):
+            return True
+        with self.session.no_autoflush:
+            found = self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
+        return found is not None
+
     def _enqueue(self, *, key: str, kind: str, target: str, message: Message) -> bool:
-        """Adds the row unless the dedupe key is already taken; True when added."""
-        existing = self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
-        if existing is not None:
+        """Queues the row; False when this unit of work already queued the key. A key stored by an
+        earlier one is dropped at commit: it was (or is being) sent."""
+        pending = _pending(self.session)
+        if key in pending:
             return False
-        self.session.add(
-            OutboxMessage(
-                dedupe_key=key,
-                platform=self.platform,
-                target_kind=kind,
-                target=target,
-                payload=message.model_dump(mode="json"),
-                status="pending",
-                attempts=0,
-                next_attempt_at=self.now,
-                created_at=self.now,
-            )
-        )
-        self.session.flush()
+        pending[key] = {
+            "dedupe_key": key,
+            "platform": self.platform,
+            "target_kind": kind,
+            "target": target,
+            "payload": message.model_dump(mode="json"),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": self.now,
+            "created_at": self.now,
+        }
         return True
+
+
+def _pending(session: Session) -> dict[str, dict[str, Any]]:
+    queued: dict[str, dict[str, Any]] = session.info.setdefault(PENDING, {})
+    return queued
+
+
+@event.listens_for(Session, "before_commit")
+def _store_pending(session: Session) -> None:
+    """Writes the unit of work's queued notifications, in the order queued (a card before its thread
+    replies), as the last statement before it commits."""
+    rows = session.info.pop(PENDING, None)
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]), list(rows.values())
+    )
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 class RetryLater(Exception):

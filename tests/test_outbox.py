@@ -222,17 +222,21 @@ def test_a_slow_worker_failing_late_does_not_resend_what_another_sent(
 
 
 def test_one_dedupe_key_is_one_row_and_one_delivery(runtime: Runtime, clock: ManualClock) -> None:
-    assert enqueue(runtime, "digest:ops:2026-11-23", "first") is True
-    assert enqueue(runtime, "digest:ops:2026-11-23", "second") is False
+    enqueue(runtime, "digest:ops:2026-11-23", "first")
+    enqueue(runtime, "digest:ops:2026-11-23", "second")
     with runtime.db.transaction() as session:  # twice in one unit of work as well
         notifier = Notifier(session, platform="console", now=clock.now())
+        assert notifier.has("digest:ops:2026-11-23")  # stored by an earlier unit of work
+        assert not notifier.has("sla:SQ-1:breach")
         assert notifier.to_channel(key="sla:SQ-1:breach", channel="#ops", message=Message(text="a"))
+        assert notifier.has("sla:SQ-1:breach")  # queued in this one
         assert not notifier.to_channel(key="sla:SQ-1:breach", channel="#ops", message=Message(text="b"))
     assert outbox_rows(runtime) == 2
     platform = FakePlatform()
     worker = OutboxWorker(runtime.db, platform, clock)
     assert worker.drain() == 2
-    assert enqueue(runtime, "digest:ops:2026-11-23", "third") is False  # sent already: still once
+    enqueue(runtime, "digest:ops:2026-11-23", "third")  # sent already: still once
+    assert outbox_rows(runtime) == 2
     clock.advance(timedelta(hours=1))
     assert worker.drain() == 0
     assert platform.texts() == ["first", "a"]

@@ -19,6 +19,7 @@ subject's acknowledgement and appeal, upholding and withdrawal as further events
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -29,7 +30,6 @@ from sqmsbot.models import (
     AccountabilityEvent,
     AccountabilityRecord,
     Incident,
-    IncidentTarget,
     Person,
 )
 from sqmsbot.models.people import ROLES
@@ -64,40 +64,49 @@ def draft_for_breach(
     Returns None when nobody owned it (unassigned: the process, not a person, is the gap). Calling it
     again for the same incident and target returns the record already drafted, whatever its status.
     """
-    existing = session.scalar(
-        select(AccountabilityRecord).where(
-            AccountabilityRecord.evidence_kind == BREACH_EVIDENCE,
-            AccountabilityRecord.incident_id == incident.id,
-            AccountabilityRecord.target == target,
+    return draft_for_breaches(session, breaches=[(incident, target)], now=now)[0]
+
+
+def draft_for_breaches(
+    session: Session, *, breaches: Sequence[tuple[Incident, str]], now: datetime
+) -> list[AccountabilityRecord | None]:
+    """`draft_for_breach` for each (incident, target), with one query for the records already there:
+    a watch tick that sees many breaches at once pays for one."""
+    if not breaches:
+        return []
+    ids = sorted({incident.id for incident, _ in breaches})
+    found = {
+        (record.incident_id, record.target): record
+        for record in session.scalars(
+            select(AccountabilityRecord).where(
+                AccountabilityRecord.evidence_kind == BREACH_EVIDENCE,
+                AccountabilityRecord.incident_id.in_(ids),
+            )
         )
-    )
-    if existing is not None:
-        return existing
-    subject = incident.assignee
-    if subject is None:
-        return None
-    clock = session.scalar(
-        select(IncidentTarget).where(
-            IncidentTarget.incident_id == incident.id, IncidentTarget.target == target
+    }
+    for incident, target in breaches:
+        if (incident.id, target) in found or incident.assignee is None:
+            continue
+        subject = incident.assignee
+        clock = next((row for row in incident.targets if row.target == target), None)
+        breached_at = (clock.breached_at or clock.due_at) if clock is not None else None
+        record = AccountabilityRecord(
+            subject=subject,
+            department=subject.department or incident.department,
+            status="draft",
+            reason_key=BREACH_REASON,
+            evidence_kind=BREACH_EVIDENCE,
+            incident_id=incident.id,
+            target=target,
+            evidence_at=breached_at or now,
+            created_at=now,
+            created_by=None,
         )
-    )
-    breached_at = (clock.breached_at or clock.due_at) if clock is not None else None
-    record = AccountabilityRecord(
-        subject=subject,
-        department=subject.department or incident.department,
-        status="draft",
-        reason_key=BREACH_REASON,
-        evidence_kind=BREACH_EVIDENCE,
-        incident_id=incident.id,
-        target=target,
-        evidence_at=breached_at or now,
-        created_at=now,
-        created_by=None,
-    )
-    session.add(record)
-    _event(record, actor=None, now=now, action="drafted", to_status="draft")
+        session.add(record)
+        _event(record, actor=None, now=now, action="drafted", to_status="draft")
+        found[(incident.id, target)] = record
     session.flush()
-    return record
+    return [found.get((incident.id, target)) for incident, target in breaches]
 
 
 def _visible(viewer: Person) -> ColumnElement[bool]:

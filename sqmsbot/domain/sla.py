@@ -1,7 +1,7 @@
 """Service commitments on incidents (DESIGN §7): start, pause, move and stop the clocks; find due alerts.
 
 Called by the incident lifecycle (sqmsbot/domain/incidents.py), so every path that changes an incident
-keeps its clocks right, and by the `sla_watch` job through `due_thresholds` and `mark_fired`.
+keeps its clocks right; the `sla_watch` job finds the alerts due through sqmsbot/domain/sla_alerts.py.
 
 When a target is met:
 - acknowledge: when the incident is first acknowledged (`acknowledged_at`, which a wait or a resolution
@@ -28,17 +28,14 @@ from sqlalchemy.orm import Session
 from sqmsbot.config import OrgConfig
 from sqmsbot.config_sla import TARGETS
 from sqmsbot.domain.calendar import business_time_between
+from sqmsbot.domain.sla_alerts import checkpoint_times, set_next_check
 from sqmsbot.domain.sla_clock import BREACH, Stop, schedule, stops
 from sqmsbot.models import Incident, IncidentTarget, IncidentTargetMove
 
-WATCH_BATCH = 1000
-"""How many clocks one `due_thresholds` call reads at most; the next tick takes the rest."""
 
-
-def targets_of(session: Session, incident: Incident) -> list[IncidentTarget]:
+def targets_of(incident: Incident) -> list[IncidentTarget]:
     """The incident's clocks in lifecycle order (acknowledge, first response, resolve)."""
-    rows = session.scalars(select(IncidentTarget).where(IncidentTarget.incident_id == incident.id)).all()
-    return sorted(rows, key=lambda row: TARGETS.index(row.target))
+    return sorted(incident.targets, key=lambda row: TARGETS.index(row.target))
 
 
 def start(session: Session, *, org: OrgConfig, incident: Incident, now: datetime) -> None:
@@ -54,7 +51,7 @@ def reschedule(session: Session, *, org: OrgConfig, incident: Incident, now: dat
     Each due time that moves is recorded with `reason` for the timeline.
     """
     policy = org.sla.policy_for(incident.service, incident.priority)
-    existing = {row.target: row for row in targets_of(session, incident)}
+    existing = {row.target: row for row in targets_of(incident)}
     stopped = stops(incident.events)
     for target in TARGETS:
         row = existing.get(target)
@@ -64,18 +61,17 @@ def reschedule(session: Session, *, org: OrgConfig, incident: Incident, now: dat
         if policy is None or duration is None:
             if row is not None:
                 _moved(session, incident, target, now, row.due_at, None, "dropped")
-                session.delete(row)
+                incident.targets.remove(row)
             continue
         if row is None:
             row = IncidentTarget(
-                incident_id=incident.id,
                 target=target,
                 started_at=incident.reported_at,
                 fired=[],
                 checkpoints={},
                 updated_at=now,
             )
-            session.add(row)
+            incident.targets.append(row)
         before = row.due_at
         calendar = org.sla.calendar(policy.calendar)
         planned = schedule(
@@ -94,7 +90,7 @@ def reschedule(session: Session, *, org: OrgConfig, incident: Incident, now: dat
             row.breached_at = row.breached_at or planned.due_at
         elif BREACH not in row.fired:
             row.breached_at = None  # a breach nobody was told of yet is judged by the commitment now in force
-        _next_check(row)
+        set_next_check(row)
         row.updated_at = now
         if before != row.due_at:
             _moved(session, incident, target, now, before, row.due_at, reason)
@@ -106,7 +102,7 @@ def pause(session: Session, *, incident: Incident, now: datetime) -> None:
     Needs no calendar: the alerts already due keep their instants, the later ones are unknown until the
     clock runs again (`reschedule` on resume).
     """
-    for row in targets_of(session, incident):
+    for row in targets_of(incident):
         if row.met_at is not None:
             continue
         before = row.due_at
@@ -120,84 +116,23 @@ def pause(session: Session, *, incident: Incident, now: datetime) -> None:
 
 def met(session: Session, *, incident: Incident, at: dict[str, datetime]) -> None:
     """Targets met, each at its instant (late if after its due time); their clocks stop for good."""
-    for row in targets_of(session, incident):
+    for row in targets_of(incident):
         when = at.get(row.target)
         if when is None or row.met_at is not None:
             continue
         row.met_at = when
         if row.due_at is not None and row.due_at < when and row.breached_at is None:
             row.breached_at = row.due_at
-        _next_check(row)
+        set_next_check(row)
         row.updated_at = when
 
 
 def reopen(session: Session, *, org: OrgConfig, incident: Incident, now: datetime) -> None:
     """The resolve clock runs again from where it stopped (see the module docstring)."""
-    for row in targets_of(session, incident):
+    for row in targets_of(incident):
         if row.target == "resolve":
             row.met_at = None
     reschedule(session, org=org, incident=incident, now=now, reason="reopened")
-
-
-@dataclass(frozen=True)
-class DueThreshold:
-    """One alert the watch job should send now: which clock, which threshold, and when it was crossed."""
-
-    target_id: int
-    incident_id: int
-    target: str
-    threshold: str
-    at: datetime
-
-    @property
-    def kind(self) -> str:
-        """`warn`, `breach` or `escalate`."""
-        return self.threshold.split(":")[0]
-
-    @property
-    def fraction(self) -> float | None:
-        """For a warning: the share of the target used up (0.75)."""
-        return float(self.threshold.split(":")[1]) if self.kind == "warn" else None
-
-    @property
-    def role(self) -> str | None:
-        """For an escalation: who is told (owner, lead, manager, quality)."""
-        return self.threshold.split(":")[2] if self.kind == "escalate" else None
-
-
-def due_thresholds(session: Session, *, now: datetime, limit: int = WATCH_BATCH) -> list[DueThreshold]:
-    """Thresholds crossed by `now` and not yet marked fired, oldest first.
-
-    One indexed range read on `next_check_at`: clocks with nothing due have a later (or no) check
-    instant, so a tick over many open incidents touches only the few due rows.
-    """
-    rows = session.scalars(
-        select(IncidentTarget)
-        .where(IncidentTarget.next_check_at <= now)
-        .order_by(IncidentTarget.next_check_at, IncidentTarget.id)
-        .limit(limit)
-    ).all()
-    found: list[DueThreshold] = []
-    for row in rows:
-        fired = set(row.fired)
-        for label, at in sorted(_checkpoints(row).items(), key=lambda item: item[1]):
-            if at <= now and label not in fired:
-                found.append(DueThreshold(row.id, row.incident_id, row.target, label, at))
-    return sorted(found, key=lambda due: (due.at, due.target_id))
-
-
-def mark_fired(session: Session, *, target_id: int, threshold: str, now: datetime) -> bool:
-    """Record that a threshold was announced; False when it already was (a retry: send nothing)."""
-    row = session.get(IncidentTarget, target_id)
-    if row is None or threshold in row.fired:
-        return False
-    row.fired = [*row.fired, threshold]
-    if threshold == BREACH and row.breached_at is None:
-        row.breached_at = _checkpoints(row).get(BREACH, now)
-    _next_check(row)
-    row.updated_at = now
-    session.flush()
-    return True
 
 
 @dataclass(frozen=True)
@@ -215,10 +150,9 @@ class Clock:
     overdue: timedelta | None
 
 
-def clocks(session: Session, *, org: OrgConfig, incident: Incident, now: datetime) -> list[Clock]:
-    return [
-        _clock(row, org=org, stopped=stops(incident.events), now=now) for row in targets_of(session, incident)
-    ]
+def clocks(*, org: OrgConfig, incident: Incident, now: datetime) -> list[Clock]:
+    stopped = stops(incident.events)
+    return [_clock(row, org=org, stopped=stopped, now=now) for row in targets_of(incident)]
 
 
 def pauses(incident: Incident) -> list[Stop]:
@@ -257,24 +191,10 @@ def _clock(row: IncidentTarget, *, org: OrgConfig, stopped: list[Stop], now: dat
     )
 
 
-def _checkpoints(row: IncidentTarget) -> dict[str, datetime]:
-    return {label: datetime.fromisoformat(at) for label, at in (row.checkpoints or {}).items()}
-
-
-def _next_check(row: IncidentTarget) -> None:
-    """The earliest unannounced alert; none once the target is met (the work it asks for is done)."""
-    fired = set(row.fired)
-    if row.met_at is not None:
-        row.next_check_at = None
-        return
-    pending = [at for label, at in _checkpoints(row).items() if label not in fired]
-    row.next_check_at = min(pending) if pending else None
-
-
 def _prune(row: IncidentTarget, *, until: datetime) -> None:
     """Keep only the alerts crossed by `until`: the clock stops there."""
-    row.checkpoints = {label: at.isoformat() for label, at in _checkpoints(row).items() if at <= until}
-    _next_check(row)
+    row.checkpoints = {label: at.isoformat() for label, at in checkpoint_times(row).items() if at <= until}
+    set_next_check(row)
 
 
 def _moved(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sqmsbot.models.base import Base
 from sqmsbot.models.people import Person
+
+if TYPE_CHECKING:
+    from sqmsbot.models.sla import IncidentTarget
 
 
 class Incident(Base):
@@ -48,6 +52,10 @@ class Incident(Base):
     )
     involvements: Mapped[list[IncidentInvolvement]] = relationship(
         back_populates="incident", order_by="IncidentInvolvement.involved_at", cascade="all, delete-orphan"
+    )
+    # Its commitment clocks (sqmsbot.domain.sla): loaded with the incident when many are read at once.
+    targets: Mapped[list[IncidentTarget]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", passive_deletes=True
     )
 
 

@@ -9,12 +9,15 @@ over many open incidents reads only the few rows that are due.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sqmsbot.models.base import Base
+
+if TYPE_CHECKING:
+    from sqmsbot.models.incidents import Incident
 
 
 class IncidentTarget(Base):
@@ -42,6 +45,8 @@ class IncidentTarget(Base):
     fired: Mapped[list[Any]] = mapped_column(JSON, default=list)
     next_check_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+    incident: Mapped[Incident] = relationship(back_populates="targets")
 
 
 class IncidentTargetMove(Base):

@@ -74,10 +74,10 @@ def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, departmen
     channel = department_channel(org, department, notifier.platform)
     if channel is None:
         return False
-    message = card(incident, org=org, t=t, timezone=tz)
-    return notifier.to_channel(
-        key=card_key(incident, notifier.platform, department), channel=channel, message=message
-    )
+    key = card_key(incident, notifier.platform, department)
+    if notifier.has(key):
+        return False
+    return notifier.to_channel(key=key, channel=channel, message=card(incident, org=org, t=t, timezone=tz))
 
 
 def _follow_up(

@@ -25,16 +25,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
 from sqmsbot.config import OrgConfig
 from sqmsbot.domain import sla
-from sqmsbot.domain.people import people_in
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Actions, Button, Context, Header, Message, Section
 from sqmsbot.models import Incident, Person
 from sqmsbot.notifications.audience import (
+    Roster,
     channel_translator,
     department_channel,
     person_locale,
@@ -48,7 +45,6 @@ from sqmsbot.timefmt import local
 
 log = logging.getLogger(__name__)
 
-QUALITY_DEPARTMENT = "quality"
 # The next steps an alert offers: the ones that stop or hand over a clock. Waiting, closing and the
 # like stay on the card.
 ALERT_VERBS = ("ack", "assign", "resolve")
@@ -86,30 +82,27 @@ class Alert:
         return f"sla:{self.ref}:{self.target}:{self.threshold}"
 
 
-def announce(session: Session, *, notifier: Notifier, org: OrgConfig, alert: Alert) -> None:
-    """Write the alert's messages into the outbox (the notifier's platform is the incident's)."""
+def announce(*, notifier: Notifier, org: OrgConfig, alert: Alert, roster: Roster) -> None:
+    """Write the alert's messages into the outbox (the notifier's platform is the incident's).
+
+    The incident should come with its clocks and timeline loaded (sqmsbot.domain.sla_alerts.incidents_for)
+    and `roster` be shared by the tick's alerts: then an alert costs no query of its own."""
     # The clock is the same for every reader (only how it is shown differs): computed once per alert.
     clock = next(
-        (
-            c
-            for c in sla.clocks(session, org=org, incident=alert.incident, now=alert.now)
-            if c.target == alert.target
-        ),
+        (c for c in sla.clocks(org=org, incident=alert.incident, now=alert.now) if c.target == alert.target),
         None,
     )
     if alert.kind == "warn":
-        _warn(session, notifier, org, alert, clock)
+        _warn(roster, notifier, org, alert, clock)
     elif alert.kind == "breach":
-        _breach(session, notifier, org, alert, clock)
+        _breach(roster, notifier, org, alert, clock)
     elif alert.kind == "escalate":
-        _escalate(session, notifier, org, alert, clock)
+        _escalate(roster, notifier, org, alert, clock)
     else:
         log.error("unknown SLA threshold %r on %s", alert.threshold, alert.ref)
 
 
-def _warn(
-    session: Session, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None
-) -> None:
+def _warn(roster: Roster, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None) -> None:
     percent = f"{float(alert.threshold.split(':')[1]) * 100:g}"
     channel = _channel(notifier, org, alert.incident)
     if channel is not None:
@@ -135,7 +128,7 @@ def _warn(
 
 
 def _breach(
-    session: Session, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None
+    roster: Roster, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None
 ) -> None:
     incident = alert.incident
     channel = _channel(notifier, org, incident)
@@ -152,7 +145,7 @@ def _breach(
             channel=channel,
             message=edited.model_copy(update={"update_of": _card(notifier, incident)}),
         )
-    owner, as_lead = _owner(session, notifier, incident)
+    owner, as_lead = _owner(roster, notifier, incident)
     if owner is None:
         log.warning("%s missed its %s commitment and nobody owns or leads it", alert.ref, alert.target)
         return
@@ -172,11 +165,11 @@ def _breach(
 
 
 def _escalate(
-    session: Session, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None
+    roster: Roster, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None
 ) -> None:
     incident = alert.incident
     role = alert.threshold.split(":")[2]
-    told = _holders(session, notifier, incident, role)
+    told = _holders(roster, notifier, incident, role)
     for person in told:
         t, tz = _reader(person, org)
         heading = t("sla_alert.escalate", ref=alert.ref, target=_target(alert, t), role=t(ROLE_KEYS[role]))
@@ -277,35 +270,26 @@ def _buttons(incident: Incident, org: OrgConfig, t: Translator, reader: Person |
     ]
 
 
-def _owner(session: Session, notifier: Notifier, incident: Incident) -> tuple[Person | None, bool]:
+def _owner(roster: Roster, notifier: Notifier, incident: Incident) -> tuple[Person | None, bool]:
     """Whose the incident is: the assignee, else the department's lead (a manager if it has none).
     The flag says the person was picked as the lead."""
     if incident.assignee is not None:
         return incident.assignee, False
     for roles in (("lead",), ("manager",)):
-        found = people_in(session, platform=notifier.platform, department=incident.department, roles=roles)
+        found = roster.department(platform=notifier.platform, department=incident.department, roles=roles)
         if found:
             return found[0], True
     return None, True
 
 
-def _holders(session: Session, notifier: Notifier, incident: Incident, role: str) -> list[Person]:
+def _holders(roster: Roster, notifier: Notifier, incident: Incident, role: str) -> list[Person]:
     """The people an escalation step reaches."""
     if role == "owner":
-        owner, _ = _owner(session, notifier, incident)
+        owner, _ = _owner(roster, notifier, incident)
         return [owner] if owner is not None else []
     if role == "quality":
-        return list(
-            session.scalars(
-                select(Person)
-                .where(
-                    Person.platform == notifier.platform,
-                    or_(Person.role == "quality", Person.department == QUALITY_DEPARTMENT),
-                )
-                .order_by(Person.id)
-            )
-        )
-    return people_in(session, platform=notifier.platform, department=incident.department, roles=(role,))
+        return roster.quality(platform=notifier.platform)
+    return roster.department(platform=notifier.platform, department=incident.department, roles=(role,))
 
 
 def _dm(notifier: Notifier, alert: Alert, person: Person, message: Message) -> None:

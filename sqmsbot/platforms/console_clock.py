@@ -76,13 +76,12 @@ def summary(outcomes: list[Outcome], t: Callable[..., str], zone: str) -> list[s
     if not outcomes:
         return [t("clock.nothing")]
     lines = []
-    ran = Counter(o.due.job.name for o in outcomes if o.status == "finished")
+    done = ("finished", "idle")  # an idle period ran its check and found nothing to do
+    ran = Counter(o.due.job.name for o in outcomes if o.status in done)
     elsewhere = Counter(o.due.job.name for o in outcomes if o.status in ("skipped", "lost"))
     for name in dict.fromkeys(o.due.job.name for o in outcomes):
         if ran[name]:
-            last = max(
-                o.due.scheduled_at for o in outcomes if o.due.job.name == name and o.status == "finished"
-            )
+            last = max(o.due.scheduled_at for o in outcomes if o.due.job.name == name and o.status in done)
             lines.append(t("clock.ran", job=name, count=ran[name], time=local(last, zone)))
         if elsewhere[name]:
             lines.append(t("clock.elsewhere", job=name, count=elsewhere[name]))

@@ -44,13 +44,9 @@ def clock_lines(
     incident: Incident, *, org: OrgConfig, t: Translator, timezone: str, now: datetime
 ) -> list[str]:
     """One line per target: state, due time and what is left, e.g. `⏳ Resolve: running · due … · 3h left`."""
-    session = object_session(incident)
-    if session is None or incident.id is None:
+    if object_session(incident) is None or incident.id is None:  # a draft, not stored: no clocks yet
         return []
-    return [
-        _line(clock, t=t, timezone=timezone)
-        for clock in sla.clocks(session, org=org, incident=incident, now=now)
-    ]
+    return [_line(clock, t=t, timezone=timezone) for clock in sla.clocks(org=org, incident=incident, now=now)]
 
 
 def _line(clock: sla.Clock, *, t: Translator, timezone: str) -> str:
@@ -146,9 +142,7 @@ def explanation(
     incident: Incident, *, org: OrgConfig, t: Translator, timezone: str, now: datetime, ref: str
 ) -> Message:
     """`/sla SQ-42`: each clock's start, the pauses, the due time and the time left or overdue."""
-    session = object_session(incident)
-    assert session is not None, "an incident being explained is loaded in the unit of work"
-    clocks = sla.clocks(session, org=org, incident=incident, now=now)
+    clocks = sla.clocks(org=org, incident=incident, now=now)
     heading = t("sla.explain_heading", ref=ref, priority=incident.priority)
     if not clocks:
         return Message(text=heading + "\n" + t("sla.explain_none"), ephemeral=True)

@@ -27,7 +27,7 @@ from sqmsbot.scheduling.claims import LostClaim, claim, fail, finish
 from sqmsbot.scheduling.spec import MINUTE_FORMAT, Job, JobContext, fire_times
 
 log = logging.getLogger(__name__)
-Status = Literal["finished", "failed", "skipped", "lost"]
+Status = Literal["finished", "failed", "skipped", "lost", "idle"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ class Due:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of a due period here: finished, failed, skipped (done or held elsewhere), or lost
-    (our lease ran out and another process took it over; our work was rolled back)."""
+    """What became of a due period here: finished, failed, skipped (done or held elsewhere), lost
+    (our lease ran out and another process took it over; our work was rolled back), or idle (the job's
+    `has_work` found nothing to do, so it was neither claimed nor recorded)."""
 
     due: Due
     status: Status
@@ -92,6 +93,10 @@ def latest_due(
 
 def run_period(runtime: Runtime, due: Due, *, retry_failed: bool = False) -> Outcome:
     """Claim the period and, if ours, run the job in one unit of work that also marks it finished."""
+    if due.job.has_work is not None:
+        with runtime.db.sessions() as session:  # read-only: closed without a commit
+            if not due.job.has_work(session, due.scheduled_at):
+                return Outcome(due, "idle")
     now = runtime.clock.now()
     held = claim(
         runtime.db,

@@ -105,6 +105,11 @@ class Job:
     per_department: bool = False
     key_format: str | None = None
     description: str = ""
+    # A read-only look before the claim (session, the period's instant): False means there is nothing
+    # to do, and the period is let go unclaimed and unrecorded. Only for a job whose next period covers
+    # the same ground (sla_watch looks at everything due, not at its minute), so that an idle minute
+    # costs one indexed read instead of a claim and two commits.
+    has_work: Callable[[Session, datetime], bool] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not JOB_NAME.match(self.name):

@@ -202,3 +202,37 @@ def test_the_housekeeping_job_is_registered_hourly_in_the_organisation_time_zone
     assert housekeeping.schedule.describe() == "cron 7 * * * *"
     assert not housekeeping.per_department
     assert "hourly" not in jobs.registry() and "race_tick" not in jobs.registry()  # test jobs stay out
+
+
+work_waiting: list[bool] = []
+
+
+@job(Every(minutes=5), has_work=lambda _session, _now: bool(work_waiting))
+def on_demand(ctx: JobContext) -> None:
+    seen.append(ctx)
+    work_waiting.clear()
+
+
+def test_a_job_with_nothing_to_do_is_let_go_unclaimed_and_runs_when_there_is(org_runtime: Runtime) -> None:
+    only = {"on_demand": on_demand}
+    work_waiting.clear()
+    first = run_due(org_runtime, START, START + timedelta(minutes=15), registry=only)
+    assert [o.status for o in first] == ["idle", "idle", "idle"]
+    assert seen == []
+    assert _job_runs(org_runtime) == []  # an idle period leaves no row behind
+
+    work_waiting.append(True)
+    second = run_due(org_runtime, START + timedelta(minutes=15), START + timedelta(minutes=25), registry=only)
+    assert [o.status for o in second] == ["finished", "idle"]  # the first look took the work
+    assert [ctx.period_key for ctx in seen] == ["on_demand/2026-11-23T01:20"]
+    assert _job_runs(org_runtime) == [("on_demand/2026-11-23T01:20", "finished")]
+
+    work_waiting.append(True)  # work again, but that period is claimed already: never run twice
+    again = run_period(org_runtime, second[0].due)
+    assert again.status == "skipped"
+    assert len(seen) == 1
+
+
+def _job_runs(runtime: Runtime) -> list[tuple[str, str]]:
+    with runtime.db.transaction() as session:
+        return [(r.period_key, r.status) for r in session.scalars(select(JobRun).order_by(JobRun.id))]

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sqmsbot.clock import ManualClock
-from sqmsbot.domain import incidents, sla
+from sqmsbot.domain import incidents, sla, sla_alerts
 from sqmsbot.models import Incident, IncidentTarget, Person
 from sqmsbot.runtime import Runtime
 
@@ -55,11 +55,11 @@ class Desk:
     def due(self, incident: Incident) -> dict[str, datetime | None]:
         return {
             row.target: (row.due_at.astimezone(SH) if row.due_at else None)
-            for row in sla.targets_of(self.session, incident)
+            for row in sla.targets_of(incident)
         }
 
     def states(self, incident: Incident) -> dict[str, str]:
-        clocks = sla.clocks(self.session, org=self.runtime.org, incident=incident, now=self.clock.now())
+        clocks = sla.clocks(org=self.runtime.org, incident=incident, now=self.clock.now())
         return {c.target: c.state for c in clocks}
 
 
@@ -119,7 +119,7 @@ def test_a_wait_pauses_the_clock_and_resuming_moves_it_by_the_paused_business_ti
     assert desk.due(incident)["resolve"] is None
     assert desk.states(incident) == {"acknowledge": "met", "first_response": "met", "resolve": "paused"}
     desk.set("2026-11-24T10:00")
-    paused = sla.clocks(desk.session, org=desk.runtime.org, incident=incident, now=desk.clock.now())[2]
+    paused = sla.clocks(org=desk.runtime.org, incident=incident, now=desk.clock.now())[2]
     assert paused.left == timedelta(hours=23)  # 24 h promised, 1 h used before the wait
     incidents.resume(
         desk.session, org=desk.runtime.org, incident=incident, actor=desk.li, now=desk.clock.now()
@@ -190,7 +190,7 @@ def test_met_on_time_and_met_late(desk: Desk) -> None:
     desk.set("2026-11-23T13:00")
     incidents.resolve(desk.session, incident=incident, actor=desk.li, now=desk.clock.now(), note="Refunded")
     assert desk.states(incident) == {"acknowledge": "met", "first_response": "breached", "resolve": "met"}
-    rows = {r.target: r for r in sla.targets_of(desk.session, incident)}
+    rows = {r.target: r for r in sla.targets_of(incident)}
     assert rows["first_response"].breached_at == at("2026-11-23T09:30")
     assert rows["resolve"].met_at == at("2026-11-23T13:00") and rows["resolve"].breached_at is None
 
@@ -210,7 +210,7 @@ def test_an_open_clock_past_its_due_time_is_breached(desk: Desk) -> None:
     desk.set("2026-11-23T09:00")
     incident = desk.report("P2", "hotline")
     desk.set("2026-11-23T15:00")
-    clocks = sla.clocks(desk.session, org=desk.runtime.org, incident=incident, now=desk.clock.now())
+    clocks = sla.clocks(org=desk.runtime.org, incident=incident, now=desk.clock.now())
     resolve = clocks[2]
     assert resolve.state == "breached" and resolve.overdue == timedelta(hours=1)
 
@@ -251,12 +251,12 @@ def test_a_transfer_keeps_the_commitments(desk: Desk) -> None:
 
 
 def _due(desk: Desk) -> list[tuple[str, str]]:
-    return [(d.target, d.threshold) for d in sla.due_thresholds(desk.session, now=desk.clock.now())]
+    return [(d.target, d.threshold) for d in sla_alerts.due_thresholds(desk.session, now=desk.clock.now())]
 
 
 def _fire_all(desk: Desk) -> None:
-    for due in sla.due_thresholds(desk.session, now=desk.clock.now()):
-        assert sla.mark_fired(
+    for due in sla_alerts.due_thresholds(desk.session, now=desk.clock.now()):
+        assert sla_alerts.mark_fired(
             desk.session, target_id=due.target_id, threshold=due.threshold, now=desk.clock.now()
         )
 
@@ -269,8 +269,9 @@ def test_each_threshold_is_due_once_and_not_after_it_fired(desk: Desk) -> None:
     assert _due(desk) == _due(desk)  # reading is not firing
     _fire_all(desk)
     assert _due(desk) == []
-    first = sla.targets_of(desk.session, incident)[0]
-    assert not sla.mark_fired(desk.session, target_id=first.id, threshold="warn:0.5", now=desk.clock.now())
+    first = sla.targets_of(incident)[0]
+    now = desk.clock.now()
+    assert not sla_alerts.mark_fired(desk.session, target_id=first.id, threshold="warn:0.5", now=now)
     desk.set("2026-11-23T09:16")
     assert _due(desk) == [
         ("acknowledge", "warn:0.9"),
@@ -278,7 +279,8 @@ def test_each_threshold_is_due_once_and_not_after_it_fired(desk: Desk) -> None:
         ("acknowledge", "escalate:0:lead"),
         ("first_response", "warn:0.5"),
     ]
-    kinds = [(d.kind, d.fraction, d.role) for d in sla.due_thresholds(desk.session, now=desk.clock.now())]
+    due = sla_alerts.due_thresholds(desk.session, now=desk.clock.now())
+    kinds = [(d.kind, d.fraction, d.role) for d in due]
     assert kinds == [
         ("warn", 0.9, None),
         ("breach", None, None),
@@ -303,7 +305,7 @@ def test_a_paused_clock_still_announces_what_it_crossed_but_a_met_one_nothing(de
     assert ("resolve", "warn:0.5") in _due(desk)  # crossed before the pause
     assert ("resolve", "warn:0.75") not in _due(desk)  # would have been 12:00: the clock stopped
     assert ("acknowledge", "breach") not in _due(desk)  # met (late): nothing more to chase…
-    rows = {r.target: r for r in sla.targets_of(desk.session, incident)}
+    rows = {r.target: r for r in sla.targets_of(incident)}
     assert rows["acknowledge"].breached_at == at("2026-11-23T09:10")  # …but the breach is on record
     assert rows["first_response"].breached_at == at("2026-11-23T09:30")
 
@@ -321,5 +323,5 @@ def test_the_watch_query_reads_the_next_check_index(desk: Desk) -> None:
 def test_without_commitments_there_are_no_clocks(desk: Desk) -> None:
     desk.runtime.org = desk.runtime.org.model_copy(update={"sla": type(desk.runtime.org.sla)()})
     incident = desk.report("P1", "store")
-    assert sla.targets_of(desk.session, incident) == []
+    assert sla.targets_of(incident) == []
     assert desk.session.query(IncidentTarget).count() == 0

@@ -21,7 +21,7 @@ from sqlalchemy import select
 import jobs.sla_watch
 from jobs.sla_watch import sla_watch
 from sqmsbot.clock import ManualClock
-from sqmsbot.domain import incidents
+from sqmsbot.domain import incidents, sla_alerts
 from sqmsbot.messages import Message
 from sqmsbot.models import IncidentTarget, OutboxMessage, Person
 from sqmsbot.outbox import Delivery, Notifier, OutboxWorker, RetryLater
@@ -222,23 +222,34 @@ def test_re_running_a_period_or_the_job_sends_nothing_twice(desk: Desk) -> None:
     sent = desk.sent()
     assert len(sent) == 11  # three warnings (2 each), the breach (3), the escalation to the lead (2)
 
-    # The same interval again (a restart, a second replica): every period is claimed already.
+    # The same interval again (a restart, a second replica): nothing is due any more, so each minute
+    # is let go after one look, unclaimed.
     outcomes = run_due(desk.runtime, start, at("2026-11-23T14:05"), registry=ONLY_WATCH)
-    assert {o.status for o in outcomes} == {"skipped"}
+    assert {o.status for o in outcomes} == {"idle"}
+    assert desk.sent() == sent
+
+    # A minute that did announce something is claimed: with its thresholds due again (marks lost), it
+    # is still not run twice.
+    _forget_marks(desk)
     due = next(due_runs(ONLY_WATCH, at("2026-11-23T13:59"), at("2026-11-23T14:00"), org=desk.runtime.org))
     assert run_period(desk.runtime, due).status == "skipped"
+    assert desk.sent() == sent
 
-    # The job body itself, run again for a period whose claim were lost: the thresholds are marked.
+    # The job body itself, run again for a period whose claim were lost: the outbox keys hold.
     _run_body(desk, at("2026-11-23T14:05"))
     assert desk.sent() == sent
 
-    # Even with the marks lost too, the outbox keys hold: nothing is stored (or sent) twice.
+    # That run marked them again: the next minute has nothing to announce.
+    with desk.runtime.db.transaction() as session:
+        assert not sla_alerts.any_due(session, at("2026-11-23T14:06"))
+
+
+def _forget_marks(desk: Desk) -> None:
+    """As if the announced thresholds had never been marked: every one of them due again."""
     with desk.runtime.db.transaction() as session:
         for row in session.scalars(select(IncidentTarget).where(IncidentTarget.met_at.is_(None))):
             row.fired = []
             row.next_check_at = row.started_at
-    _run_body(desk, at("2026-11-23T14:05"))
-    assert desk.sent() == sent
 
 
 def _run_body(desk: Desk, now: datetime) -> None:
