@@ -53,12 +53,19 @@ def due_thresholds(session: Session, *, now: datetime, limit: int = WATCH_BATCH)
 
     One indexed range read on `next_check_at`: clocks with nothing due have a later (or no) check
     instant, so a tick over many open incidents touches only the few due rows.
+
+    The rows are locked until the unit of work ends (PostgreSQL: `FOR UPDATE SKIP LOCKED`), so two
+    ticks that overlap — two replicas on neighbouring minutes, a catch-up beside the current minute —
+    share the due clocks out instead of both announcing them. SQLite ignores the lock, but has one
+    writer at a time: the second tick writes after the first committed, its messages are dropped by
+    their outbox keys and its breach records by the check for one already drafted.
     """
     rows = session.scalars(
         select(IncidentTarget)
         .where(IncidentTarget.next_check_at <= now)
         .order_by(IncidentTarget.next_check_at, IncidentTarget.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     found: list[DueThreshold] = []
     for row in rows:

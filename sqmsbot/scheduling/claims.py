@@ -16,6 +16,10 @@ The protocol, on SQLite and PostgreSQL alike:
    unit of work rolled back, and the next period of a level-based job (sla_watch looks at every
    incident that is due, not only those of its minute) covers the same ground. An operator retries a
    failed period on purpose with `sqmsbot jobs run NAME --period KEY` (`retry_failed=True`).
+5. A job with `has_work` is asked first, read-only, whether there is anything to do; when not, the
+   period is let go before step 1 (status `idle`, no row). Safe only for level-based jobs: the next
+   period sees the same work, and the work's own marks (sla_watch's `fired`, the outbox keys) keep
+   it from being done twice.
 """
 
 from __future__ import annotations

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import random
 import time
+from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import Connection, insert, text
 
 from jobs import Cron, Every, JobContext, job
 from sqmsbot.config import OrgConfig
 from sqmsbot.messages import Message
-from sqmsbot.models import ProcessedRequest
+from sqmsbot.models import Incident, IncidentTarget, Person, ProcessedRequest
 
 RACE_TABLE = "CREATE TABLE race_effects (period_key VARCHAR(200) NOT NULL, pid INTEGER NOT NULL)"
 
@@ -66,3 +67,51 @@ def race_slow(ctx: JobContext) -> None:
     ctx.session.flush()
     if os.environ.get("RACE_HANG"):
         time.sleep(600)
+
+
+THRESHOLDS = ("warn:0.5", "warn:0.75", "breach", "escalate:1:lead")
+
+
+def seed_clocks(conn: Connection, *, start: datetime, days: int, count: int = 40) -> list[tuple[int, str]]:
+    """Open incidents whose resolve clocks cross their thresholds at random instants of the week, so
+    that the two processes' `sla_watch` minutes race for real work. Returns every (incident id,
+    threshold) that must be announced exactly once."""
+    rng = random.Random(count)
+    people = [
+        {"id": 1, "platform_user_id": "member", "role": "member"},
+        {"id": 2, "platform_user_id": "lead", "role": "lead"},
+    ]
+    conn.execute(
+        insert(Person),
+        [
+            {**p, "platform": "console", "display_name": p["platform_user_id"], "department": "ops",
+             "locale": "en", "timezone": None, "created_at": start}
+            for p in people
+        ],
+    )  # fmt: skip
+    expected: list[tuple[int, str]] = []
+    for number in range(1, count + 1):
+        span = days * 24 * 60
+        minutes = sorted(rng.sample(range(1, span), len(THRESHOLDS)))
+        instants = [start + timedelta(minutes=m, seconds=30) for m in minutes]
+        checkpoints = dict(zip(THRESHOLDS, instants, strict=True))
+        conn.execute(
+            insert(Incident).values(
+                id=number, platform="console", priority="P2", service="hotline", source="complaint",
+                title=f"Race incident {number}", status="acknowledged", department="ops", reporter_id=1,
+                assignee_id=1, reported_at=start, acknowledged_at=start, first_contact_resolution=False,
+                reopen_count=0, updated_at=start,
+            )
+        )  # fmt: skip
+        conn.execute(
+            insert(IncidentTarget).values(
+                incident_id=number, target="resolve", policy="race", calendar="race", target_seconds=3600,
+                started_at=start, due_at=checkpoints["breach"], met_at=None, breached_at=None,
+                checkpoints={label: at.isoformat() for label, at in checkpoints.items()}, fired=[],
+                next_check_at=min(checkpoints.values()), updated_at=start,
+            )
+        )  # fmt: skip
+        expected += [(number, label) for label in THRESHOLDS]
+    conn.execute(text("SELECT setval(pg_get_serial_sequence('incidents', 'id'), :n)"), {"n": count})
+    conn.execute(text("SELECT setval(pg_get_serial_sequence('people', 'id'), 2)"))
+    return expected

@@ -7,8 +7,9 @@ It runs the real jobs plus `tests.scheduling.race_jobs`, stepping its own Manual
 random 5 minutes to 3 hours at a time with a few milliseconds of real sleep in between, so two
 workers started together keep overtaking each other and race for the same periods. The last line of
 its output is JSON: the worker's pid and how many periods it finished, skipped (someone else had
-them), lost or saw fail. With `hang` it claims the first `race_slow` period after START and hangs in
-it, for the test that kills a process holding a claim.
+them), lost, saw fail, or let go idle (sla_watch with no clock due: nothing to claim). With `hang`
+it claims the first `race_slow` period after START and hangs in it, for the test that kills a
+process holding a claim.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def main(url: str, start: datetime, days: int, seed: int) -> dict[str, int]:
             time.sleep(rng.uniform(0, 0.004))
     finally:
         runtime.db.dispose()
-    return {"pid": os.getpid(), **{s: outcomes[s] for s in ("finished", "skipped", "lost", "failed")}}
+    return {"pid": os.getpid(), **{s: outcomes[s] for s in ("finished", "skipped", "lost", "failed", "idle")}}
 
 
 def hang(url: str, start: datetime) -> None:

@@ -61,6 +61,10 @@ def race_schema() -> Iterator[str]:
 
 def test_two_scheduler_processes_run_every_period_of_a_week_exactly_once(race_schema: str) -> None:
     end = START + timedelta(days=DAYS)
+    engine = create_engine(race_schema)
+    with engine.begin() as conn:
+        alerts = race_jobs.seed_clocks(conn, start=START, days=DAYS)
+    engine.dispose()
     expected = Counter(d.job.name for d in due_runs(registry(), START, end, org=race_jobs.race_org()))
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     workers = [
@@ -96,15 +100,35 @@ def test_two_scheduler_processes_run_every_period_of_a_week_exactly_once(race_sc
         messages = conn.execute(
             text("SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'race:%'")
         ).scalar_one()
+        channel_alerts = text(
+            "SELECT dedupe_key FROM outbox WHERE target_kind = 'channel' AND dedupe_key LIKE 'sla:%'"
+        )
+        announced = Counter(  # sla:SQ-7:resolve:warn:0.5 → (7, "warn:0.5")
+            (int(key.split(":")[1].split("-")[1]), key.split(":", 3)[3])
+            for key in conn.execute(channel_alerts).scalars()
+            if not key.endswith(":card")
+        )
+        fired = conn.execute(text("SELECT incident_id, fired FROM incident_targets")).all()
+        drafts = Counter(conn.execute(text("SELECT incident_id FROM accountability_records")).scalars())
     engine.dispose()
 
+    # sla_watch claims only the minutes in which a threshold is due (the others it lets go after a
+    # look, unclaimed); every other job claims every period, and runs it once.
+    watch_minutes = expected.pop("sla_watch")
+    watch_runs = [key for job, key, _ in runs if job == "sla_watch"]
+    assert {status for _, _, status in runs} == {"finished"}
+    runs = [run for run in runs if run[0] != "sla_watch"]
     periods = sum(expected.values())
     by_job = dict(sorted(expected.items()))
     print(f"\nsimulated {DAYS} days from {START.isoformat()}: {periods} periods {by_job}")
+    print(
+        f"  sla_watch: {watch_minutes} minutes, {len(watch_runs)} of them claimed and run; "
+        f"{len(alerts)} thresholds on {len(drafts)} incidents, {sum(announced.values())} announced"
+    )
     for report in reports:
         print(
             f"  process {report['pid']}: ran {report['finished']}, found claimed {report['skipped']}, "
-            f"lost {report['lost']}, failed {report['failed']}"
+            f"lost {report['lost']}, failed {report['failed']}, idle {report['idle']}"
         )
     print(f"  job_runs rows {len(runs)}, side effects {sum(effects.values())} by pid {dict(effect_pids)}")
 
@@ -115,7 +139,14 @@ def test_two_scheduler_processes_run_every_period_of_a_week_exactly_once(race_sc
     assert sum(effects.values()) == expected["race_tick"] + expected["race_daily"]
     assert set(effects.values()) == {1}, "a period's side effect was committed twice"
     assert messages == expected["race_tick"]
-    assert sum(r["finished"] for r in reports) == periods
     assert all(r["finished"] > 0 for r in reports), "one process did all the work: no race took place"
     assert all(r["failed"] == 0 and r["lost"] == 0 for r in reports)
-    assert sum(r["finished"] + r["skipped"] for r in reports) == 2 * periods
+
+    # Every threshold announced (its channel message stored), marked fired once, and each breach
+    # drafted exactly one accountability record, although both processes' minutes saw the same clocks.
+    assert announced == Counter(alerts)
+    assert all(sorted(marks) == sorted(race_jobs.THRESHOLDS) for _, marks in fired)
+    assert drafts == Counter(incident for incident, label in alerts if label == "breach")
+    assert len(watch_runs) == len(set(watch_runs)) > 0
+    assert sum(r["finished"] for r in reports) == periods + len(watch_runs)
+    assert sum(r["finished"] + r["skipped"] + r["idle"] for r in reports) == 2 * (periods + watch_minutes)

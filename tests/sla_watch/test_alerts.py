@@ -16,14 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 import jobs.sla_watch
 from jobs.sla_watch import sla_watch
 from sqmsbot.clock import ManualClock
 from sqmsbot.domain import incidents, sla_alerts
 from sqmsbot.messages import Message
-from sqmsbot.models import IncidentTarget, OutboxMessage, Person
+from sqmsbot.models import AccountabilityRecord, IncidentTarget, OutboxMessage, Person
 from sqmsbot.outbox import Delivery, Notifier, OutboxWorker, RetryLater
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import run_due
@@ -252,19 +253,23 @@ def _forget_marks(desk: Desk) -> None:
             row.next_check_at = row.started_at
 
 
-def _run_body(desk: Desk, now: datetime) -> None:
-    with desk.runtime.db.transaction() as session:
-        sla_watch(
-            JobContext(
-                job=sla_watch,
-                session=session,
-                runtime=desk.runtime,
-                now=now,
-                period_key="sla_watch/again",
-                department=None,
-                notifier=Notifier(session, platform="console", now=now),
-            )
+def _run_body(desk: Desk, now: datetime, *, session: Session | None = None) -> None:
+    """The job's body without its claim, in its own unit of work or in `session`."""
+    if session is None:
+        with desk.runtime.db.transaction() as own:
+            _run_body(desk, now, session=own)
+        return
+    sla_watch(
+        JobContext(
+            job=sla_watch,
+            session=session,
+            runtime=desk.runtime,
+            now=now,
+            period_key="sla_watch/again",
+            department=None,
+            notifier=Notifier(session, platform="console", now=now),
         )
+    )
 
 
 def test_a_paused_clock_raises_no_alerts_until_work_resumes(desk: Desk) -> None:
@@ -392,3 +397,26 @@ def test_a_failed_delivery_is_retried_and_the_alert_arrives_once(desk: Desk) -> 
             select(OutboxMessage.status).where(OutboxMessage.dedupe_key.like("sla:%"))
         ).all()
         assert statuses == ["sent", "sent"]
+
+
+def test_a_second_tick_skips_the_clocks_the_first_is_announcing(desk: Desk) -> None:
+    if not desk.runtime.db.is_postgresql:
+        pytest.skip("SQLite has one writer at a time: a second tick waits for the first to commit")
+    desk.report("2026-11-23T09:00")
+    desk.take("2026-11-23T09:00")
+    desk.watch("2026-11-23T13:58")  # the warnings are out; the breach is due at 14:00
+    before = len(desk.sent())
+
+    with desk.runtime.db.transaction() as first:
+        _run_body(desk, at("2026-11-23T14:00"), session=first)  # announced, not committed yet
+        with desk.runtime.db.transaction() as second:
+            # Were the rows not shared out, this tick would wait for the first one's locks: fail fast.
+            second.execute(text("SET LOCAL lock_timeout = '2s'"))
+            _run_body(desk, at("2026-11-23T14:01"), session=second)
+
+    sent = desk.sent()
+    keys = [s.key for s in sent[before:]]
+    assert "sla:SQ-1:resolve:breach" in keys
+    assert len(keys) == len(set(keys))
+    with desk.runtime.db.transaction() as session:
+        assert session.scalar(select(func.count(AccountabilityRecord.id))) == 1
