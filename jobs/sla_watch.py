@@ -1,8 +1,11 @@
 """Every minute: announce the commitment thresholds crossed since the last tick (DESIGN §7).
 
 Warnings before a target is missed, the breach when it is, and each escalation step after it; see
-sqmsbot/notifications/sla.py for who is told what. Exactly once, three ways over:
-- the period claim: a minute runs once, whichever replica or restart reaches it first;
+sqmsbot/notifications/sla.py for who is told what. Exactly once, four ways over:
+- the period claim: a minute runs once, whichever replica or restart reaches it first (a minute with
+  nothing due is let go after one indexed look, `has_work`, and leaves no record);
+- the row locks: two ticks running at once (neighbouring minutes on two replicas) share the due
+  clocks out (`due_thresholds`);
 - `mark_fired`: a threshold already marked (by an earlier tick, or a retried one) is skipped, and the
   mark commits with the messages, so a failed tick leaves both undone and the next minute retries;
 - the outbox dedupe keys: even a message enqueued twice is stored, and sent, once.
