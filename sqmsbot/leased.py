@@ -11,6 +11,7 @@ UPDATE changed come back as ours.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -92,3 +93,15 @@ def backoff(attempts: int, *, base: timedelta, cap: timedelta, retry_after: floa
     if retry_after is not None:
         wait = max(wait, timedelta(seconds=retry_after))
     return wait
+
+
+def drain(run_once: Callable[[], int], *, rounds: int) -> int:
+    """Run rounds until one does nothing (or `rounds` passes); the total done. Tests and the console
+    use it to empty a queue now rather than on the worker's next tick."""
+    total = 0
+    for _ in range(rounds):
+        done = run_once()
+        total += done
+        if not done:
+            break
+    return total

@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sqmsbot.clock import Clock
-from sqmsbot.db import Database
-from sqmsbot.leased import backoff, claim_due, held
+from sqmsbot.db import Database, insert_unless_taken
+from sqmsbot.leased import backoff, claim_due, drain, held
 from sqmsbot.messages import Message
 from sqmsbot.models import OutboxMessage, Person
 
@@ -94,9 +93,8 @@ def _store_pending(session: Session) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]), list(rows.values())
+        insert_unless_taken(OutboxMessage, dialect=dialect, unique=["dedupe_key"]), list(rows.values())
     )
 
 
@@ -172,13 +170,7 @@ class OutboxWorker:
 
     def drain(self, *, rounds: int = 10) -> int:
         """Deliver until nothing is due (or `rounds` passes): the console does this after each command."""
-        total = 0
-        for _ in range(rounds):
-            sent = self.run_once()
-            total += sent
-            if not sent:
-                break
-        return total
+        return drain(self.run_once, rounds=rounds)
 
     def run_forever(self, stop: threading.Event, *, interval: float = 1.0) -> None:
         while not stop.is_set():

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqmsbot.clock import Clock
 from sqmsbot.db import Database
 from sqmsbot.inbound.store import queue_store
-from sqmsbot.leased import backoff, claim_due, held
+from sqmsbot.leased import backoff, claim_due, drain, held
 from sqmsbot.models import InboundRequest
 
 log = logging.getLogger(__name__)
@@ -97,13 +97,7 @@ class InboundWorker:
 
     def drain(self, *, rounds: int = 20) -> int:
         """Work until nothing is due (or `rounds` passes): tests and the console use it."""
-        total = 0
-        for _ in range(rounds):
-            worked = self.run_once()
-            total += worked
-            if not worked:
-                break
-        return total
+        return drain(self.run_once, rounds=rounds)
 
     def run_forever(
         self, stop: threading.Event, *, wake: Signal | None = None, interval: float = 1.0

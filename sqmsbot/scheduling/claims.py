@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sqmsbot.db import Database
+from sqmsbot.db import Database, insert_unless_taken
 from sqmsbot.models import JobRun
 
 RUNNING, FINISHED, FAILED = "running", "finished", "failed"
@@ -74,11 +73,10 @@ def claim(
 ) -> Claim | None:
     """Claim a period for this process; None when it is done, or held by a live process elsewhere."""
     token = claimant()
-    insert = postgresql.insert if db.is_postgresql else sqlite.insert
+    claiming = insert_unless_taken(JobRun, dialect=db.engine.dialect.name, unique=["job", "period_key"])
     with db.transaction() as session:
         run_id = session.scalar(
-            insert(JobRun)
-            .values(
+            claiming.values(
                 job=job,
                 period_key=period_key,
                 scheduled_at=scheduled_at,
@@ -87,9 +85,7 @@ def claim(
                 lease_until=now + lease,
                 status=RUNNING,
                 attempts=1,
-            )
-            .on_conflict_do_nothing(index_elements=["job", "period_key"])
-            .returning(JobRun.id)
+            ).returning(JobRun.id)
         )
     if run_id is not None:
         return Claim(run_id=run_id, token=token, attempt=1)
