@@ -9,6 +9,7 @@ from sqmsbot.models.incidents import Incident, IncidentEvent, IncidentInvolvemen
 from sqmsbot.models.jobs import JobRun
 from sqmsbot.models.people import ROLES, Person
 from sqmsbot.models.sla import IncidentTarget, IncidentTargetMove
+from sqmsbot.models.state import StoredValue
 
 __all__ = [
     "ROLES",
@@ -22,5 +23,6 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "ProcessedRequest",
+    "StoredValue",
     "UTCDateTime",
 ]

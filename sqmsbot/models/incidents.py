@@ -43,7 +43,14 @@ class Incident(Base):
     first_contact_resolution: Mapped[bool] = mapped_column(default=False)
     resolution: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # A duplicate is closed with a link to the incident it repeats; the original counts its duplicates.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     updated_at: Mapped[datetime]
+    # Compare-and-set (DESIGN §3.6): every UPDATE of this row says `WHERE version = :read`, so of two
+    # changes read from the same state only the first commits; the other is rolled back and re-decided.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id], lazy="joined")
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")

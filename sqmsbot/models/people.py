@@ -24,6 +24,9 @@ class Person(Base):
     department: Mapped[str | None] = mapped_column(String(32), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # When private warnings may reach this person ("09:00-18:00" in their time zone); None: the
+    # organisation's default working day. Outside it warnings wait for the morning (`/sq quiet`).
+    working_hours: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
     @property
