@@ -198,7 +198,8 @@ def _one_incident(
     incidents.acknowledge(session, incident=incident, actor=responder, now=at)
     if (at := later(20)) is None:
         return incident
-    incidents.assign(session, incident=incident, actor=responder, assignee=rng.choice(team), now=at)
+    lead = next(p for p in team if p.role in ("lead", "manager"))  # who gives work out (and away)
+    incidents.assign(session, incident=incident, actor=lead, assignee=rng.choice(team), now=at)
     if rng.random() < 0.08:
         other = rng.choice([d.key for d in org.departments if d.key != incident.department])
         if (at := later(60)) is None:
@@ -207,7 +208,7 @@ def _one_incident(
             session,
             org=org,
             incident=incident,
-            actor=responder,
+            actor=lead,
             now=at,
             department=other,
             reason="Belongs to the other team",

@@ -6,14 +6,14 @@ from tests.conftest import Transcript
 
 
 def test_whole_lifecycle_in_the_console(transcript: Transcript) -> None:
-    transcript(":as li member ops", ":as zhao member finance", ":as me")
+    transcript(":as li member ops", ":as zhao lead finance", ":as me")
     out = transcript('/incident report P2 billing "Customer charged twice" cust=C-1042')
     assert "Reported SQ-1." in out
     assert "[#finance] SQ-1 · P2 · New · Customer charged twice" in out
     transcript(":as zhao")
     for line, expected in [
         ("/incident ack SQ-1", "SQ-1 acknowledged."),
-        ("/incident assign SQ-1 @li", "li is not in a department working on this incident"),
+        ("/incident assign SQ-1 @li", "li is not in the owning department"),
         ("/incident assign SQ-1", "SQ-1 assigned."),
         ('/incident wait SQ-1 "Need the bank statement"', "waiting on the customer"),
         ("/incident resume SQ-1", "back in progress"),

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.help import command_help, overview, usage_line
@@ -23,14 +25,17 @@ from sqmsbot.errors import SqmsError, UsageError
 from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.messages import Form, Message
 from sqmsbot.models import ProcessedRequest
+from sqmsbot.notifications.audience import person_timezone as tz
 from sqmsbot.outbox import Notifier
 from sqmsbot.presenters.errors import readable_args
 from sqmsbot.runtime import Runtime
+from sqmsbot.timefmt import local
 
 log = logging.getLogger(__name__)
 MAX_LINE = 12_000
 HELP_WORDS = {"help", "-h", "--help", "?", "帮助"}
-ATTEMPTS = 3
+ATTEMPTS = 5
+RECENT = timedelta(minutes=5)  # a change this fresh is told as "a moment ago"
 
 
 class _Failed(Exception):
@@ -47,17 +52,19 @@ def dispatch(request: CommandRequest, *, runtime: Runtime, commands: Mapping[str
             return _dispatch_once(request, runtime=runtime, commands=commands, locale=locale)
         except _Failed as failed:
             return failed.reply
-        except IntegrityError:
-            # Lost a race: the same request delivered twice at once (answer as the first did), or
-            # another request created the same row first (a new person's first two commands at once):
-            # everything was rolled back, so run it again against what is there now.
+        except (IntegrityError, StaleDataError):
+            # Lost a race: the same request delivered twice at once (answer as the first did), another
+            # request created the same row first (a new person's first two commands at once), or
+            # changed the same incident first (its version moved on: DESIGN §3.6). Everything was
+            # rolled back, so decide again against what is there now: the workflow then refuses a
+            # step the winner made impossible, naming who made it.
             if request.request_key:
                 with runtime.db.transaction() as session:
                     done = session.get(ProcessedRequest, request.request_key)
                     if done is not None:
                         return _reply_from_json(done.reply)
             if attempt == ATTEMPTS:
-                return _unexpected(locale[0])
+                return _lost_every_race(locale[0])
             log.info("request lost a race (attempt %s); running it again", attempt)
         except Exception:
             return _unexpected(locale[0])
@@ -132,6 +139,8 @@ def _run(ctx: Ctx, commands: Mapping[str, Command]) -> Reply:
         return _call(ctx, sub, head[1] if len(head) > 1 else "")
     except SqmsError as error:
         message = t(error.key, **_labelled(error.args_, ctx))
+        if "changed_by" in error.args_:
+            message += " " + _last_change(error.args_, ctx)
         text = t("errors.reply", message=message)
         if command is not None:
             text += "\n" + usage_line(command, sub, t)
@@ -145,7 +154,7 @@ def _call(ctx: Ctx, sub: Subcommand, rest: str) -> Reply:
     if len(tokens) == 1 and not tokens[0].quoted and tokens[0].text.lower() in HELP_WORDS:
         usage = ctx.t("help.usage", usage=sub.usage)
         return Reply([Message(text=f"{ctx.t(sub.help_key)}\n{usage}", ephemeral=True)])
-    args = sub.bind(tokens)
+    args = sub.bind(tokens, org=ctx.org)
     result = sub.handler(ctx, args)
     if isinstance(result, Reply):
         return result
@@ -164,7 +173,32 @@ def _labelled(args: dict[str, object], ctx: Ctx) -> dict[str, object]:
     status = out.get("status")
     if isinstance(status, str) and t.has(f"status.{status}"):
         out["status"] = t(f"status.{status}")
+    usage_name = out.get("usage_name")  # `"REASON"` as the usage line shows it, said in the reader's words
+    if isinstance(usage_name, str):
+        word = usage_name.strip('"[]@')
+        out["usage_name"] = t(f"usage_names.{word}") if t.has(f"usage_names.{word}") else usage_name
     return out
+
+
+def _last_change(args: dict[str, object], ctx: Ctx) -> str:
+    """'wu closed it a moment ago': what left the thing in the state that refused the step."""
+    at = args.get("changed_at")
+    when = ""
+    if isinstance(at, datetime):
+        recent = timedelta(0) <= ctx.now - at <= RECENT
+        when = (
+            ctx.t("time.moment_ago") if recent else ctx.t("time.at", time=local(at, tz(ctx.actor, ctx.org)))
+        )
+    what = ctx.t(f"event.{args.get('changed_kind')}", **{"from": "", "to": ""})
+    return ctx.t(
+        "errors.last_change", who=args.get("changed_by") or ctx.t("incident.system"), what=what, when=when
+    )
+
+
+def _lost_every_race(locale: str) -> Reply:
+    """Others kept changing the same thing first: nothing was written, and the person is told so."""
+    log.warning("request lost %s races in a row", ATTEMPTS)
+    return Reply([Message(text=Translator(locale)("errors.busy"), ephemeral=True, ok=False)])
 
 
 def _unexpected(locale: str) -> Reply:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from sqmsbot.domain.incident_rules import OPEN_STATUSES
+from sqmsbot.domain.incident_workflow import OPEN_STATUSES
 from sqmsbot.errors import UsageError
 from sqmsbot.models import Incident, Person
 

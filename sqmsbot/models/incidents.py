@@ -50,7 +50,7 @@ class Incident(Base):
     # changes read from the same state only the first commits; the other is rolled back and re-decided.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it from the class)
 
     reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id], lazy="joined")
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -59,6 +59,12 @@ class Incident(Base):
     )
     involvements: Mapped[list[IncidentInvolvement]] = relationship(
         back_populates="incident", order_by="IncidentInvolvement.involved_at", cascade="all, delete-orphan"
+    )
+    duplicate_of: Mapped[Incident | None] = relationship(
+        remote_side=[id], foreign_keys=[duplicate_of_id], back_populates="duplicates"
+    )
+    duplicates: Mapped[list[Incident]] = relationship(
+        back_populates="duplicate_of", foreign_keys=[duplicate_of_id], order_by="Incident.id"
     )
     # Its commitment clocks (sqmsbot.domain.sla): loaded with the incident when many are read at once.
     targets: Mapped[list[IncidentTarget]] = relationship(

@@ -15,11 +15,14 @@ from sqmsbot.presenters.incident import department_name
 
 
 def readable_args(args: Mapping[str, object], *, org: OrgConfig, t: Translator) -> dict[str, object]:
-    """Known department keys become department names; a list of role keys becomes role names."""
+    """Known department keys become department names, incident numbers refs, role keys role names."""
     out = dict(args)
     department = out.get("department")
     if isinstance(department, str) and org.department(department) is not None:
         out["department"] = department_name(org, department, t.locale)
+    number = out.get("incident")
+    if isinstance(number, int):
+        out["incident"] = f"{org.ref_prefix}-{number}"
     roles = out.get("roles")
     if isinstance(roles, str):
         names = [t("role." + r) if t.has("role." + r) else r for r in roles.split(", ")]

@@ -12,10 +12,11 @@ from sqlalchemy.orm import object_session
 from sqmsbot.config import OrgConfig
 from sqmsbot.domain import sla
 from sqmsbot.domain.incident_queries import Page
+from sqmsbot.domain.incident_workflow import WORKFLOW
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Actions, Button, Context, Header, Message, Section
 from sqmsbot.messages import Field_ as F
-from sqmsbot.models import Incident, IncidentEvent
+from sqmsbot.models import Incident, IncidentEvent, Person
 from sqmsbot.presenters.sla import clock_lines, move_line
 from sqmsbot.timefmt import local
 
@@ -104,27 +105,18 @@ def card(
     return Message(text="\n".join(text_lines), blocks=tuple(blocks))
 
 
-def next_steps(incident: Incident, *, org: OrgConfig, t: Translator) -> list[Button]:
-    """Buttons for what can happen next in this state; each runs the command it shows."""
+def next_steps(
+    incident: Incident, *, org: OrgConfig, t: Translator, viewer: Person | None = None
+) -> list[Button]:
+    """Buttons for what the workflow table allows next in this state (and to `viewer`, when the card
+    is theirs alone); each runs the command it shows."""
     r = ref(incident, org)
-    steps: dict[str, list[tuple[str, str, str | None]]] = {
-        "new": [
-            ("ack", "button.ack", "primary"),
-            ("assign", "button.assign", None),
-            ("wait", "button.wait", None),
-            ("resolve", "button.resolve", None),
-        ],
-        "acknowledged": [
-            ("assign", "button.assign", None),
-            ("wait", "button.wait", None),
-            ("resolve", "button.resolve", "primary"),
-        ],
-        "waiting": [("resume", "button.resume", "primary"), ("resolve", "button.resolve", None)],
-        "resolved": [("close", "button.close", "primary"), ("reopen", "button.reopen", "danger")],
-    }
     return [
-        Button(label=t(label), command=f"incident {verb} {r}", style=style)
-        for verb, label, style in steps.get(incident.status, [])
+        Button(
+            label=t(step.label), command=f"incident {transition.verb} {r}", style=step.style(incident.status)
+        )
+        for transition in WORKFLOW.available(incident, viewer)
+        if (step := transition.step) is not None
     ]
 
 

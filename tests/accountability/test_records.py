@@ -29,7 +29,7 @@ PEOPLE = {
     "qian": ("manager", "ops"),
     "chen": ("manager", "logistics"),
     "qa": ("quality", None),
-    "root": ("admin", None),
+    "root": ("admin", "ops"),
 }
 
 

@@ -126,7 +126,7 @@ CASES = [
         '/incident priority SQ-1 P2 "again"',
         ("It is already P2",),
         "/incident priority",
-        "me",
+        "wang",
     ),
     Case("page=0", "/incident list page=0", ("page", "“0”"), "/incident list"),
     Case("page=abc", "/incident list page=abc", ("page", "“abc”"), "/incident list"),
@@ -161,7 +161,7 @@ ZH_CASES = [
     Case(
         "another department's incident",
         '/incident note SQ-1 "mine now"',
-        ("只有客户服务部、被指派人或质量部可以执行此操作。",),
+        ("只有客户服务部、协同部门、上报人或质量部可以这样做。",),
         "/incident note",
         who="zhao",
     ),
@@ -181,7 +181,7 @@ ZH_CASES = [
 
 
 def prepare(transcript: Transcript, locale: str) -> None:
-    transcript(":as li member ops", ":as zhao member logistics", ":as me")
+    transcript(":as li member ops", ":as wang lead ops", ":as zhao member logistics", ":as me")
     say(transcript, '/incident report P2 hotline "Customer waited 40 minutes"')
     transcript(":as li")
     for line in (
@@ -191,7 +191,7 @@ def prepare(transcript: Transcript, locale: str) -> None:
     ):
         assert say(transcript, line).reply.startswith("✅")
     if locale != "en":
-        for who in ("li", "zhao", "me"):
+        for who in ("li", "wang", "zhao", "me"):
             transcript(f":as {who}", f"/sq lang {locale}")
 
 

@@ -174,7 +174,7 @@ def test_the_same_lifecycle_after_sq_lang_zh_cn_answers_entirely_in_chinese(
 def test_notifications_reach_the_right_channels_and_people(transcript: Transcript, runtime: Runtime) -> None:
     """Who hears about what: cards in channels, thread lines and card edits, DMs to those it lands on."""
     transcript(
-        ":as zhao member finance",
+        ":as zhao lead finance",
         ":as qin member finance",
         ":as ma member it",
         ":as sun lead it",
@@ -247,7 +247,9 @@ def test_notifications_reach_the_right_channels_and_people(transcript: Transcrip
     assert not transferred.to("@qin")  # the released assignee is not messaged
 
     refused = as_(transcript, "zhao", '/incident note SQ-1 "Still mine?"')
-    assert refused.reply.startswith("⚠️ Only the Logistics department, the assignee, or the quality team")
+    assert refused.reply.startswith(
+        "⚠️ Only the Logistics department, departments involved in it, its reporter"
+    )
     assert refused.notifications == []
 
     resolved = as_(transcript, "qian", '/incident resolve SQ-1 "Refunded the second charge"')
@@ -265,7 +267,7 @@ def test_notifications_reach_the_right_channels_and_people(transcript: Transcrip
 
 
 def test_a_transfer_back_edits_the_card_the_channel_already_has(transcript: Transcript) -> None:
-    transcript(":as li member ops", ":as zhao member logistics")
+    transcript(":as li lead ops", ":as zhao lead logistics")
     as_(transcript, "li", '/incident report hotline "Parcel never arrived"')
     away = say(transcript, '/incident transfer SQ-1 logistics "Courier issue"')
     assert away.to("#logistics")[0].startswith("[#logistics] SQ-1 · P3 · 新建")

@@ -242,7 +242,7 @@ def test_a_transfer_keeps_the_commitments(desk: Desk) -> None:
         desk.session,
         org=desk.runtime.org,
         incident=incident,
-        actor=desk.li,
+        actor=desk.wang,
         now=desk.clock.now(),
         department="logistics",
         reason="Delivery",
