@@ -10,7 +10,7 @@ each migrated to head and seeded with 100 000 open incidents (`--quick`: 20 000)
 (bench/sla_watch_seed.py), then, minute by minute:
 
 - idle minutes (nothing due, the common minute over many open incidents): the floor is one indexed
-  `SELECT … FROM incident_targets WHERE next_check_at <= :now ORDER BY next_check_at, id LIMIT 1000`
+  `SELECT … FROM incident_targets WHERE next_check_at < :now ORDER BY next_check_at, id LIMIT 1000`
   on a pooled connection, rows fetched; the tick is the `sla_watch` job through
   `sqmsbot.scheduling.run_period`, as the scheduler runs it (its `has_work` look, and the claim when
   there is work);
@@ -84,13 +84,13 @@ def _floor_query() -> Any:
 def floor_select(engine: Engine, now: datetime) -> list[int]:
     """The cheapest read that finds the due rows: one indexed range SELECT, fetched; their ids."""
     with engine.connect() as conn:
-        rows = conn.execute(_floor_query().where(IncidentTarget.next_check_at <= now)).all()
+        rows = conn.execute(_floor_query().where(IncidentTarget.next_check_at < now)).all()
     return [row.id for row in rows]
 
 
 def floor_uses_index(engine: Engine) -> bool:
     """Whether the planner reads the floor's rows through `ix_incident_targets_next_check_at`."""
-    statement = _floor_query().where(IncidentTarget.next_check_at <= T0)
+    statement = _floor_query().where(IncidentTarget.next_check_at < T0)
     compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
     explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     with engine.connect() as conn:

@@ -1,12 +1,21 @@
-"""Argument types shared by command modules: limits and normalisation people would expect."""
+"""Argument types shared by command modules: limits and normalisation people would expect.
+
+Everything typed is folded (NFKC) first, so a full-width keyboard's `Ｐ２`, `ＳＱ－１` and `１` mean
+P2, SQ-1 and 1; services and departments may be named as the organisation file names them.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
+
+from sqmsbot.cmd.markup import plain
+from sqmsbot.cmd.names import find_department, find_service, fold
+from sqmsbot.config import OrgConfig
 
 MAX_PAGE = 1_000_000_000  # larger pages are refused by the query with the real page count
 CATEGORY_WORDS = {
@@ -69,17 +78,19 @@ def _no_control(value: str, *, newlines: bool) -> str:
 
 
 def _single_line(value: str) -> str:
-    return _no_control(" ".join(value.split()), newlines=False)
+    """Free text on one line: chat markup made plain, so that a title cannot ping or link (see
+    sqmsbot.cmd.markup)."""
+    return _no_control(" ".join(plain(value).split()), newlines=False)
 
 
 def _multi_line(value: str) -> str:
-    return _no_control(value.replace("\r\n", "\n").strip(), newlines=True)
+    return _no_control(plain(value).replace("\r\n", "\n").strip(), newlines=True)
 
 
 def _choice(words: dict[str, str], kind: str) -> BeforeValidator:
     def pick(value: object) -> object:
         if isinstance(value, str):
-            key = value.strip().lower()
+            key = fold(value).lower()
             if key in words:
                 return words[key]
             raise PydanticCustomError(
@@ -93,20 +104,46 @@ def _choice(words: dict[str, str], kind: str) -> BeforeValidator:
 
 
 def _priority(value: object) -> object:
-    if isinstance(value, str) and value.strip().upper() in ("P1", "P2", "P3", "P4"):
-        return value.strip().upper()
+    if isinstance(value, str) and fold(value).upper() in ("P1", "P2", "P3", "P4"):
+        return fold(value).upper()
     raise PydanticCustomError("errors.invalid_choice", "not a priority", {"choices": "P1, P2, P3, P4"})
 
 
 def _page(value: object) -> object:
-    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    text = fold(str(value)) if isinstance(value, str | int) and not isinstance(value, bool) else ""
     if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE:
         return int(text)
     raise PydanticCustomError("errors.page_number", "not a page number")
 
 
 def _lower(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
+    return fold(value).lower() if isinstance(value, str) else value
+
+
+def _folded(value: object) -> object:
+    return fold(value) if isinstance(value, str) else value
+
+
+def _org_name(
+    error: str, kind: str, find: Callable[[OrgConfig, str], str | None], keys: str
+) -> BeforeValidator:
+    """A key, or a name of it in any language, resolved through the organisation file handed to the
+    binder as validation context; a word that names none is refused with the choices. Without a
+    context (a model built by hand) the word is only folded and lower-cased."""
+
+    def pick(value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        org = (info.context or {}).get("org")
+        if not isinstance(org, OrgConfig):
+            return fold(value).lower()
+        found = find(org, value)
+        if found is None:
+            choices = ", ".join(getattr(org, keys))
+            raise PydanticCustomError(error, f"no such {kind}", {kind: fold(value)[:40], "choices": choices})
+        return found
+
+    return BeforeValidator(pick)
 
 
 Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
@@ -118,13 +155,22 @@ CustomerRef = Annotated[
 ]
 Priority = Annotated[str, BeforeValidator(_priority)]
 PageNumber = Annotated[int, BeforeValidator(_page)]
-Key = Annotated[
-    str, BeforeValidator(_lower), Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+KEY_FIELD = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+Key = Annotated[str, BeforeValidator(_lower), KEY_FIELD]
+# A service or department: its key, or its name in any language (`账单与收费`, `财务部`, `Finance`).
+ServiceKey = Annotated[
+    str, _org_name("errors.unknown_service", "service", find_service, "service_by_key"), KEY_FIELD
+]
+DepartmentKey = Annotated[
+    str, _org_name("errors.unknown_department", "department", find_department, "department_by_key"), KEY_FIELD
 ]
 Category = Annotated[str, _choice(CATEGORY_WORDS, "category")]
 Source = Annotated[str, _choice(SOURCE_WORDS, "source")]
-Ref = Annotated[str, Field(min_length=1, max_length=40)]
+Ref = Annotated[str, BeforeValidator(_folded), Field(min_length=1, max_length=40)]
 PersonRef = Annotated[str, Field(min_length=1, max_length=100)]
 # A word that looks like a priority: P9 is taken as a (refused) priority, not as a service called "p9".
+# The binder matches these against the folded word, so full-width `Ｐ２` and `ＳＱ－１` fit them too.
 PRIORITY_WORD = r"P\d{1,2}"
 REF_WORD = r"(?:[A-Za-z]{1,6}-)?#?\d{1,9}"
+# A department in the place of a word: a key, or a name of one word in any script (`财务部`).
+DEPARTMENT_WORD = r"[^\W_][\w-]{0,39}"

@@ -39,7 +39,7 @@ DECIDE_POSITIONAL = (Pos("ref", match=AR_WORD), Pos("note", rest=True))
 
 @command.sub("confirm", positional=DECIDE_POSITIONAL, also=("确认",))
 def confirm(ctx: Ctx, args: DecideArgs) -> Reply:
-    """confirm AR-N "note"
+    """confirm AR-N "NOTE"
 
     Managers: the draft stands and becomes a record; say why in the note.
     """
@@ -50,7 +50,7 @@ def confirm(ctx: Ctx, args: DecideArgs) -> Reply:
 
 @command.sub("dismiss", positional=DECIDE_POSITIONAL, also=("驳回", "撤销"))
 def dismiss(ctx: Ctx, args: DecideArgs) -> Reply:
-    """dismiss AR-N "note"
+    """dismiss AR-N "NOTE"
 
     Managers: the draft is dropped (not the person's doing); say why in the note.
     """

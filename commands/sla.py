@@ -8,6 +8,7 @@ from dataclasses import replace
 from commands._types import REF_WORD, Ref
 from commands.incident._common import load, viewer_timezone
 from sqmsbot.cmd.context import Ctx
+from sqmsbot.cmd.names import fold
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, Command, NoArgs, Pos, Subcommand
 from sqmsbot.presenters.incident import ref
@@ -19,7 +20,7 @@ class SlaCommand(Command):
 
     def find(self, word: str) -> Subcommand | None:
         found = super().find(word)
-        if found is None and re.fullmatch(REF_WORD, word, re.IGNORECASE):
+        if found is None and re.fullmatch(REF_WORD, fold(word), re.IGNORECASE):
             explain = self.subcommands["incident"]
             return replace(
                 explain,
@@ -28,6 +29,11 @@ class SlaCommand(Command):
                 positional=(),
             )
         return found
+
+    def usage_for(self, sub: Subcommand | None) -> str:
+        """All of it, whatever went wrong: `/sla` is two short forms, and `/sla SQ-N` has no name of its
+        own to look up, so "/sla help" or one form alone would leave the reader guessing at the other."""
+        return "  ·  ".join(s.usage for s in self.subcommands.values())
 
 
 command = SlaCommand("sla", default="list")

@@ -1,19 +1,21 @@
-"""/sq — the bot itself: help, your language, who you are, and (for admins) roles and departments."""
+"""/sq — the bot itself: help, your language, your quiet hours, who you are, and (for admins) roles and
+departments."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 
 import commands
-from commands._types import Key, PersonRef
+from commands._types import DepartmentKey, PersonRef
 from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.help import command_help, overview
+from sqmsbot.cmd.names import department_key, find_role
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, Command, NoArgs, Pos
-from sqmsbot.domain import people
+from sqmsbot.domain import people, working_hours
 from sqmsbot.errors import NotFound, UsageError
 from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.messages import Message
@@ -30,7 +32,8 @@ def help_(ctx: Ctx, _args: NoArgs) -> Reply:
 
     Every command with what it is for; `/<command> help` goes into one.
     """
-    return Reply([overview(commands.registry().values(), ctx.t), command_help(command, ctx.t)])
+    every = overview(commands.registry().values(), ctx.t)
+    return Reply([every, command_help(command, ctx.t, titled=False)])
 
 
 def _locale(value: object) -> object:
@@ -54,6 +57,47 @@ def lang(ctx: Ctx, args: LangArgs) -> Reply:
     return Reply([Message(text=t("sq.lang_set"), ephemeral=True)])
 
 
+QUIET_OFF = ("off", "always", "any", "关闭", "关", "随时")
+QUIET_DEFAULT = ("default", "reset", "默认")
+QUIET_SOURCE_KEYS = {
+    "own": "sq.quiet_own",
+    "default": "sq.quiet_default",
+    "always": "sq.quiet_always",
+    "none": "sq.quiet_none",
+}
+
+
+class QuietArgs(Args):
+    hours: Annotated[str, Field(max_length=60)] | None = None
+
+
+@command.sub("quiet", positional=(Pos("hours", optional=True, rest=True),), also=("免打扰", "工作时间"))
+def quiet(ctx: Ctx, args: QuietArgs) -> Reply:
+    """quiet [HH:MM-HH:MM | off | default]
+
+    When private warnings may reach you; outside those hours they wait for your next working morning.
+    """
+    value = (args.hours or "").strip()
+    if value.lower() in QUIET_OFF:
+        working_hours.set_working_hours(ctx.session, person=ctx.actor, value=working_hours.ALWAYS)
+    elif value.lower() in QUIET_DEFAULT:
+        working_hours.set_working_hours(ctx.session, person=ctx.actor, value=None)
+    elif value:
+        working_hours.set_working_hours(ctx.session, person=ctx.actor, value=value)
+    hours = working_hours.describe(ctx.org, person=ctx.actor)
+    t = ctx.t
+    dept = ctx.actor.department
+    text = t(
+        QUIET_SOURCE_KEYS[hours.source],
+        hours=hours.spans,
+        timezone=hours.timezone,
+        department=department_name(ctx.org, dept, t.locale) if dept else ctx.org.name,
+    )
+    if hours.source in ("own", "default"):
+        text += "\n" + t("sq.quiet_rule")
+    return Reply([Message(text=text, ephemeral=True)])
+
+
 @command.sub("me", also=("我",))
 def me(ctx: Ctx, _args: NoArgs) -> Reply:
     """me
@@ -74,7 +118,7 @@ def me(ctx: Ctx, _args: NoArgs) -> Reply:
 
 
 class PeopleArgs(Args):
-    department: Key | None = None
+    department: DepartmentKey | None = None
 
 
 @command.sub("people", positional=(Pos("department", optional=True),), aliases={"dept": "department"})
@@ -117,7 +161,7 @@ class AdminArgs(Args):
 
 @command.sub(
     "admin",
-    positional=(Pos("action"), Pos("person"), Pos("value")),
+    positional=(Pos("action", shown="role|dept"), Pos("person"), Pos("value", shown="ROLE|DEPT")),
     aliases={"department": "value", "role_name": "value"},
     also=("管理",),
 )
@@ -136,21 +180,21 @@ def admin(ctx: Ctx, args: AdminArgs) -> Reply:
     )
     t = ctx.t
     if args.action == "role":
-        if args.value not in ROLES:
+        role = find_role(args.value)  # `quality`, or a title in either language: `质量专员`, `主管`
+        if role is None:
             raise UsageError(
                 "errors.invalid_choice", field="role", value=args.value[:40], choices=", ".join(ROLES)
             )
-        old = people.set_role(ctx.session, actor=ctx.actor, subject=subject, role=args.value)
-        text = t(
-            "sq.role_set", person=subject.display_name, old=t("role." + old), new=t("role." + args.value)
-        )
+        old = people.set_role(ctx.session, actor=ctx.actor, subject=subject, role=role)
+        text = t("sq.role_set", person=subject.display_name, old=t("role." + old), new=t("role." + role))
     else:
+        department = department_key(ctx.org, args.value)  # `财务部` names finance too
         people.set_department(
-            ctx.session, actor=ctx.actor, subject=subject, org=ctx.org, department=args.value
+            ctx.session, actor=ctx.actor, subject=subject, org=ctx.org, department=department
         )
         text = t(
             "sq.dept_set",
             person=subject.display_name,
-            department=department_name(ctx.org, args.value, t.locale),
+            department=department_name(ctx.org, department, t.locale),
         )
     return Reply([Message(text=text, ephemeral=True)])

@@ -1,7 +1,8 @@
 """Every minute: announce the commitment thresholds crossed since the last tick (DESIGN §7).
 
-Warnings before a target is missed, the breach when it is, and each escalation step after it; see
-sqmsbot/notifications/sla.py for who is told what. Exactly once, four ways over:
+Warnings before a target is missed, the breach once it is, and each escalation step after it; see
+sqmsbot/notifications/sla.py for who is told what (one message per reader per tick and incident, the
+warnings folded, private messages kept to working hours). Exactly once, four ways over:
 - the period claim: a minute runs once, whichever replica or restart reaches it first (a minute with
   nothing due is let go after one indexed look, `has_work`, and leaves no record);
 - the row locks: two ticks running at once (neighbouring minutes on two replicas) share the due
@@ -22,7 +23,8 @@ from jobs import Every, JobContext, job
 from sqmsbot.domain import accountability, sla_alerts
 from sqmsbot.models import Incident
 from sqmsbot.notifications.audience import Roster
-from sqmsbot.notifications.sla import Alert, announce
+from sqmsbot.notifications.sla import announce
+from sqmsbot.notifications.sla_tick import Alerts, Crossed
 from sqmsbot.outbox import Notifier
 from sqmsbot.presenters.incident import ref
 
@@ -41,10 +43,7 @@ def sla_watch(ctx: JobContext) -> None:
     # Read up front what every alert needs (incidents, clocks, timelines; people as first asked for):
     # a busy minute then costs a few queries, not a few per alert.
     incidents = sla_alerts.incidents_for(ctx.session, due)
-    roster = Roster(ctx.session)
-    # Alerts go out on the platform the incident lives on, whichever platform this process serves.
-    notifiers = {ctx.notifier.platform: ctx.notifier}
-    sent = 0
+    crossed: dict[int, list[Crossed]] = {}
     breaches: list[tuple[Incident, str]] = []
     for threshold in due:
         incident = incidents.get(threshold.incident_id)
@@ -54,22 +53,25 @@ def sla_watch(ctx: JobContext) -> None:
             ctx.session, target_id=threshold.target_id, threshold=threshold.threshold, now=ctx.now
         ):
             continue
-        notifier = notifiers.get(incident.platform)
-        if notifier is None:
-            notifier = Notifier(ctx.session, platform=incident.platform, now=ctx.notifier.now)
-            notifiers[incident.platform] = notifier
-        alert = Alert(
-            incident=incident,
-            target=threshold.target,
-            threshold=threshold.threshold,
-            now=ctx.now,
-            ref=ref(incident, org),
-        )
-        announce(notifier=notifier, org=org, alert=alert, roster=roster)
+        crossed.setdefault(incident.id, []).append(Crossed(threshold.target, threshold.threshold))
         if threshold.kind == "breach":
             breaches.append((incident, threshold.target))
-        sent += 1
-    # Each breach drafts a record for the owner's manager to confirm or dismiss, privately (DESIGN §9).
+    # What one tick says about one incident is said together: one message per reader (DESIGN §7).
+    # Alerts go out on the platform the incident lives on, whichever platform this process serves.
+    by_platform: dict[str, list[Alerts]] = {}
+    for incident_id, items in crossed.items():
+        incident = incidents[incident_id]
+        alerts = Alerts.of(incident=incident, ref=ref(incident, org), now=ctx.now, crossed=items)
+        by_platform.setdefault(incident.platform, []).append(alerts)
+    roster = Roster(ctx.session)
+    for platform, batch in by_platform.items():
+        notifier = (
+            ctx.notifier
+            if platform == ctx.notifier.platform
+            else Notifier(ctx.session, platform=platform, now=ctx.notifier.now)
+        )
+        announce(notifier=notifier, org=org, alerts=batch, roster=roster)
+    # One draft per incident and breach episode for the owner's manager, privately (DESIGN §9).
     accountability.draft_for_breaches(ctx.session, breaches=breaches, now=ctx.now)
-    if sent:
-        log.info("%s announced %s SLA threshold(s)", ctx.period_key, sent)
+    if crossed:
+        log.info("%s announced %s SLA threshold(s)", ctx.period_key, sum(map(len, crossed.values())))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -12,14 +11,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from sqmsbot.cli_help import localise
 from sqmsbot.cli_jobs import jobs_app, scheduler_command
 from sqmsbot.cli_sla import sla_app
-from sqmsbot.config import ConfigError, Settings, load_org_config
-from sqmsbot.i18n import Translator, normalise_locale
+from sqmsbot.config import LOCAL_ORG_FILE, ConfigError, Settings, load_org_config
+from sqmsbot.db import Database, UnsupportedStore, check_supported
+from sqmsbot.i18n import Translator, terminal_translator
 from sqmsbot.migrate import upgrade
 from sqmsbot.runtime import Runtime
 
@@ -37,7 +39,7 @@ app.command("scheduler")(scheduler_command)
 
 def _t() -> Translator:
     """The terminal's language (LANG=zh_CN.UTF-8 → Chinese) for what the command itself says."""
-    return Translator(normalise_locale(os.environ.get("LC_ALL") or os.environ.get("LANG")))
+    return terminal_translator()
 
 
 def shown_url(url: str) -> str:
@@ -53,10 +55,28 @@ def _store(url: str) -> Iterator[None]:
     """A store that cannot be opened or reached ends the command with one readable line, not a trace."""
     try:
         yield
-    except (SQLAlchemyError, OSError) as exc:
+    except UnsupportedStore as exc:
+        typer.echo(_t()("cli.store_unsupported", url=shown_url(url), backend=exc.backend), err=True)
+        raise typer.Exit(2) from exc
+    except (SQLAlchemyError, OSError, ImportError) as exc:  # ImportError: a driver that is not installed
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         typer.echo(_t()("cli.store_unreachable", url=shown_url(url), reason=reason), err=True)
         raise typer.Exit(2) from exc
+
+
+def org_file(settings: Settings) -> Path:
+    """The organisation file to load, said out loud when it is the example; a missing SQMS_CONFIG stops.
+
+    Someone who sets SQMS_CONFIG means that file: running on the example company instead would post
+    to the wrong channels with the wrong commitments, so it is an error (exit 2). Only when nothing is
+    configured (no SQMS_CONFIG, no ./sqmsbot.toml) does the shipped example stand in, with one line.
+    """
+    if settings.config is not None and not settings.config.is_file():
+        typer.echo(_t()("cli.config_missing", path=settings.config), err=True)
+        raise typer.Exit(2)
+    if settings.uses_example:
+        typer.echo(_t()("cli.example_in_use", path=LOCAL_ORG_FILE, example=settings.org_file), err=True)
+    return settings.org_file
 
 
 def _runtime() -> Runtime:
@@ -64,15 +84,14 @@ def _runtime() -> Runtime:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if settings.uses_example and "config" in settings.model_fields_set:  # a typo in SQMS_CONFIG, say
-        message = _t()("cli.example_in_use", path=settings.config, example=settings.org_file)
-        typer.echo(message, err=True)
+    path = org_file(settings)
     try:
-        with _store(settings.database_url):
-            return Runtime.from_settings(settings)
+        org = load_org_config(path)
     except ConfigError as exc:
         typer.echo(f"sqmsbot: {exc}", err=True)
         raise typer.Exit(2) from exc
+    with _store(settings.database_url):
+        return Runtime(settings=settings, org=org, db=Database(settings.database_url))
 
 
 def _store_is_empty(runtime: Runtime) -> bool:
@@ -177,7 +196,10 @@ def _console(runtime: Runtime, *, demo: bool) -> None:
 
 def _open_console(runtime: Runtime, *, demo: bool) -> None:
     from sqmsbot.demo import seed_demo
+    from sqmsbot.logs import log_to_file
     from sqmsbot.platforms.console import run_console
+
+    log_to_file()  # the console shows what people would see; the bot's log lines go to var/sqmsbot.log
 
     upgrade(runtime.db.url)
     t = Translator(runtime.org.default_locale)  # nobody has chosen a language yet
@@ -208,6 +230,7 @@ def db_upgrade(
     """Apply every migration to the store in SQMS_DATABASE_URL (default: var/sqmsbot.db)."""
     settings = Settings()
     with _store(settings.database_url):
+        check_supported(settings.database_url)  # before Alembic, whose trace would bury the reason
         upgrade(settings.database_url)
     if not quiet:
         typer.echo(_t()("cli.store_ready", url=shown_url(settings.database_url)))
@@ -228,7 +251,7 @@ def check_config(
     path: Annotated[Path | None, typer.Argument(help="The organisation file (default: SQMS_CONFIG).")] = None,
 ) -> None:
     """Validate an organisation file and say what is wrong with it, if anything."""
-    target = path or Settings().org_file
+    target = path or org_file(Settings())
     try:
         org = load_org_config(target)
     except ConfigError as exc:
@@ -240,4 +263,7 @@ def check_config(
 
 
 def main() -> None:
-    app()
+    """The console script: help and usage in the terminal's language (see sqmsbot.cli_help)."""
+    command = typer.main.get_command(app)
+    localise(command, _t())
+    command(prog_name="sqmsbot")

@@ -3,38 +3,56 @@
 Either an ad-hoc calendar (time zone, working hours, holidays country, business hours to add) or a
 policy of the organisation file (service, priority, target). Prints the due instant in ISO 8601 with its
 offset, in the calendar's time zone, or one JSON object for scripts. Bad input ends with one line
-naming the problem and exit status 2, like the rest of the `sqmsbot` command.
+naming the problem, in the terminal's language, and exit status 2, like the rest of the `sqmsbot`
+command. Amounts are bounded (more than nothing, at most a year of hours, due within ten years), so
+a typo such as `--business-hours 1e7` is refused at once instead of walking the calendar for minutes.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from datetime import datetime, timedelta
-from typing import Annotated, NoReturn
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays as holiday_tables
 import typer
 
+from sqmsbot.cmd.names import fold, service_key
 from sqmsbot.config import ConfigError, Settings, load_org_config
 from sqmsbot.config_sla import PRIORITIES, TARGETS, parse_duration
-from sqmsbot.domain.calendar import BusinessCalendar, add_business_time
+from sqmsbot.domain.calendar import BusinessCalendar, WorkingSpan, add_business_time, business_time_between
+from sqmsbot.i18n import terminal_translator
 
 sla_app = typer.Typer(help="Service commitments: compute due times.", no_args_is_help=True)
 
+MAX_HOURS = 24 * 365  # a year of round-the-clock hours: far beyond any service commitment
+HORIZON = timedelta(days=3653)  # the due time must fall within ten years of the start
+SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
-def _fail(problem: str) -> NoReturn:
-    typer.echo(f"sqmsbot sla due: {problem}", err=True)
+
+def _fail(key: str, **args: Any) -> NoReturn:
+    t = terminal_translator()
+    typer.echo(t("sla_due.failed", problem=t(key, **args)), err=True)
+    raise typer.Exit(2)
+
+
+def _fail_with(problem: str) -> NoReturn:
+    """A problem the calendar or the organisation file put in words (the file, key and value named)."""
+    typer.echo(terminal_translator()("sla_due.failed", problem=problem), err=True)
     raise typer.Exit(2)
 
 
 def _start(text: str, timezone: str | None) -> datetime:
     try:
-        start = datetime.fromisoformat(text)
+        start = datetime.fromisoformat(fold(text))
     except ValueError:
-        _fail(f"--start {text!r} is not an ISO 8601 instant such as 2026-02-13T17:00:00+08:00")
+        _fail("sla_due.bad_start", value=text)
     if start.tzinfo is None:
         if timezone is None:
-            _fail("--start has no UTC offset; add one (…+08:00) or give --timezone")
+            _fail("sla_due.naive_start")
         start = start.replace(tzinfo=ZoneInfo(timezone))
     return start
 
@@ -68,25 +86,20 @@ def due(
 ) -> None:
     """Print the instant a commitment falls due, counted in business time from --start."""
     if (service is None) != (priority is None):
-        _fail("--service and --priority go together")
+        _fail("sla_due.together")
     result: dict[str, object]
+    if timezone is not None:
+        _check_timezone(timezone)
     if service is not None and priority is not None:
         if workday or holidays or always_open or business_hours is not None or duration is not None:
-            _fail(
-                "a policy brings its own calendar and target: "
-                "drop --workday, --holidays, --24x7, --business-hours and --duration"
-            )
-        calendar, amount, zone, result = _from_policy(service, priority.upper(), target)
+            _fail("sla_due.policy_calendar")
+        calendar, amount, zone, result = _from_policy(service, fold(priority).upper(), target)
     else:
         calendar, amount, zone, result = _ad_hoc(
             timezone, holidays, workday, always_open, business_hours, duration
         )
     begin = _start(start, timezone or zone)
-    try:
-        instant = add_business_time(calendar, start=begin, duration=amount)
-    except ValueError as exc:
-        _fail(str(exc))
-    assert instant is not None  # no pauses: the clock always runs out
+    instant = _due(calendar, begin, amount)
     shown = instant.astimezone(ZoneInfo(timezone or zone)).isoformat()
     if not as_json:
         typer.echo(shown)
@@ -100,41 +113,104 @@ def due(
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 
+def _due(calendar: BusinessCalendar, begin: datetime, amount: timedelta) -> datetime:
+    """The due instant; refused when it lies beyond the horizon (a sparse calendar and a large amount)."""
+    try:
+        if amount > timedelta(days=31):  # only large amounts can be far away: look before walking
+            available = business_time_between(calendar, start=begin, end=begin + HORIZON)
+            if amount > available:
+                _fail("sla_due.too_far", years=HORIZON.days // 365)
+        instant = add_business_time(calendar, start=begin, duration=amount)
+    except (ValueError, OverflowError) as exc:
+        _fail_with(str(exc))
+    assert instant is not None  # no pauses: the clock always runs out
+    return instant
+
+
+def _check_timezone(timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail("sla_due.unknown_timezone", value=timezone)
+
+
+def _hours(value: float) -> timedelta:
+    """Business hours as typed: a finite number more than zero, at most a year of hours."""
+    if math.isnan(value) or math.isinf(value):
+        _fail("sla_due.hours_not_a_number", value=f"{value:g}")
+    if value < 0:
+        _fail("sla_due.hours_negative", value=f"{value:g}")
+    if value == 0:
+        _fail("sla_due.hours_zero")
+    if value > MAX_HOURS:
+        _fail("sla_due.hours_too_many", value=f"{value:g}", max=MAX_HOURS)
+    return timedelta(hours=value)
+
+
+def _duration(text: str, day: timedelta) -> timedelta:
+    try:
+        amount = parse_duration(fold(text), day=day)
+    except ValueError:
+        _fail("sla_due.bad_duration", value=text)
+    except OverflowError:
+        _fail("sla_due.duration_too_long", value=text, max=MAX_HOURS)
+    if amount <= timedelta(0):
+        _fail("sla_due.duration_zero")
+    if amount > timedelta(hours=MAX_HOURS):
+        _fail("sla_due.duration_too_long", value=text, max=MAX_HOURS)
+    return amount
+
+
+def _spans(workday: list[str]) -> list[str]:
+    for text in workday:
+        span = SPAN.match(fold(text))
+        if span is None:
+            _fail("sla_due.bad_workday", value=text)
+        h1, m1, h2, m2 = (int(g) for g in span.groups())
+        if (h1, m1) >= (h2, m2):
+            _fail("sla_due.workday_backwards", value=text)
+        try:
+            WorkingSpan.parse(fold(text))
+        except ValueError:
+            _fail("sla_due.bad_workday", value=text)
+    return [fold(text) for text in workday]
+
+
 def _ad_hoc(
     timezone: str | None,
-    holidays: str | None,
+    country: str | None,
     workday: list[str] | None,
     always_open: bool,
     business_hours: float | None,
     duration: str | None,
 ) -> tuple[BusinessCalendar, timedelta, str, dict[str, object]]:
     if timezone is None:
-        _fail("--timezone is required with an ad-hoc calendar (or use --service and --priority)")
+        _fail("sla_due.timezone_required")
     if (business_hours is None) == (duration is None):
-        _fail("give the time to add: --business-hours N or --duration 4h")
+        _fail("sla_due.amount_required")
     if not always_open and not workday:
-        _fail("give the working hours (--workday 09:00-18:00) or --24x7")
+        _fail("sla_due.hours_required")
+    if country is not None and fold(country).upper() not in holiday_tables.list_supported_countries():
+        _fail("sla_due.unknown_country", value=country)
+    hours = None if always_open else _spans(workday or [])
     try:
         calendar = BusinessCalendar.from_spec(
             timezone=timezone,
-            hours=None if always_open else workday,
-            holidays_country=holidays,
+            hours=hours,
+            holidays_country=fold(country) if country else None,
             always_open=always_open,
         )
-        if business_hours is not None:
-            if business_hours < 0:
-                raise ValueError(f"--business-hours must not be negative, got {business_hours:g}")
-            amount = timedelta(hours=business_hours)
-        else:
-            day = timedelta(days=1) if always_open else _day_length(calendar)
-            amount = parse_duration(duration or "", day=day)
     except ValueError as exc:
-        _fail(str(exc))
+        _fail_with(str(exc))
+    if business_hours is not None:
+        amount = _hours(business_hours)
+    else:
+        amount = _duration(duration or "", timedelta(days=1) if always_open else _day_length(calendar))
     return (
         calendar,
         amount,
         timezone,
-        {"calendar": {"hours": workday, "holidays": holidays, "24x7": always_open}},
+        {"calendar": {"hours": workday, "holidays": country, "24x7": always_open}},
     )
 
 
@@ -146,23 +222,27 @@ def _day_length(calendar: BusinessCalendar) -> timedelta:
 def _from_policy(
     service: str, priority: str, target: str
 ) -> tuple[BusinessCalendar, timedelta, str, dict[str, object]]:
+    from sqmsbot.cli import org_file  # the CLI's own module imports this one
+
     settings = Settings()
+    path = org_file(settings)
     try:
-        org = load_org_config(settings.org_file)
+        org = load_org_config(path)
     except ConfigError as exc:
-        _fail(str(exc))
-    if org.service(service) is None:
-        _fail(f"there is no service {service!r}; services: {', '.join(org.service_by_key)}")
+        _fail_with(str(exc))
+    key = service_key(org, service)
+    if org.service(key) is None:
+        _fail("sla_due.unknown_service", value=service, choices=", ".join(org.service_by_key))
     if priority not in PRIORITIES:
-        _fail(f"--priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+        _fail("sla_due.bad_priority", value=priority, choices=", ".join(PRIORITIES))
     if target not in TARGETS:
-        _fail(f"--target must be one of {', '.join(TARGETS)}, not {target!r}")
-    policy = org.sla.policy_for(service, priority)
+        _fail("sla_due.bad_target", value=target, choices=", ".join(TARGETS))
+    policy = org.sla.policy_for(key, priority)
     if policy is None:
-        _fail(f"no commitment applies to {service} {priority} (is [sla] configured in {settings.org_file}?)")
+        _fail("sla_due.no_policy", service=key, priority=priority, path=path)
     amount = org.sla.target_duration(policy, target)
     if amount is None:
-        _fail(f"the {policy.key} policy sets no {target} target")
+        _fail("sla_due.no_target", policy=policy.key, target=target)
     calendar = org.sla.calendar(policy.calendar)
     info: dict[str, object] = {"policy": policy.key, "target": target, "calendar": policy.calendar}
     return calendar.calendar, amount, calendar.timezone, info

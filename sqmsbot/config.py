@@ -32,6 +32,7 @@ def _example_org_file() -> Path:
 
 
 EXAMPLE_ORG_FILE = _example_org_file()
+LOCAL_ORG_FILE = Path("sqmsbot.toml")  # in the working directory
 LOCALES = ("en", "zh_CN")
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
@@ -42,7 +43,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SQMS_", extra="ignore")
 
     database_url: str = "sqlite:///var/sqmsbot.db"
-    config: Path = Path("sqmsbot.toml")
+    # SQMS_CONFIG: a file named on purpose must exist; unset, ./sqmsbot.toml or the shipped example.
+    config: Path | None = None
     log_level: str = "INFO"
     port: int = Field(default=3000, ge=1, le=65535)
     slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
@@ -56,15 +58,24 @@ class Settings(BaseSettings):
     job_lateness: int = Field(default=3600, ge=0)
     job_lease: int = Field(default=300, ge=1)
 
+    @field_validator("config", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`SQMS_CONFIG=` (set to nothing, as `export SQMS_CONFIG=` leaves it) names no file."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def org_file(self) -> Path:
-        """The organisation file in use: `SQMS_CONFIG`, else the shipped, commented example."""
-        return self.config if self.config.exists() else EXAMPLE_ORG_FILE
+        """The organisation file in use: `SQMS_CONFIG` (missing or not: a typo there must stop the bot,
+        not quietly run it as the example company), else `./sqmsbot.toml`, else the shipped example."""
+        if self.config is not None:
+            return self.config
+        return LOCAL_ORG_FILE if LOCAL_ORG_FILE.exists() else EXAMPLE_ORG_FILE
 
     @property
     def uses_example(self) -> bool:
-        """True when the configured organisation file is missing and the shipped example stands in."""
-        return not self.config.exists()
+        """True when neither `SQMS_CONFIG` nor `./sqmsbot.toml` is there and the shipped example stands in."""
+        return self.config is None and not LOCAL_ORG_FILE.exists()
 
     @property
     def platform(self) -> str:

@@ -16,6 +16,31 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# The stores sqmsbot is tested on, and the one driver of each that it ships (DESIGN §2, §8).
+SUPPORTED_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+CONNECT_TIMEOUT = 10  # seconds to reach PostgreSQL
+
+
+class UnsupportedStore(ValueError):
+    """A URL for a database (or driver) sqmsbot does not run on, e.g. `mysql://…`.
+
+    Raised before any driver is imported, so a MySQL URL is one readable refusal rather than a
+    missing-module trace from deep inside SQLAlchemy.
+    """
+
+    def __init__(self, url: str, *, backend: str) -> None:
+        super().__init__(f"unsupported store {backend!r}: sqmsbot runs on SQLite or PostgreSQL (psycopg)")
+        self.url = url
+        self.backend = backend
+
+
+def check_supported(url: str) -> None:
+    """Refuse, with UnsupportedStore, a URL whose database or driver is not one sqmsbot runs on."""
+    parsed = make_url(normalise_url(url))
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if SUPPORTED_DRIVERS.get(backend) != driver:
+        raise UnsupportedStore(url, backend=parsed.drivername)
+
 
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (`postgres://`, `postgresql://`) and pick the psycopg 3 driver."""
@@ -27,6 +52,7 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    check_supported(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -34,7 +60,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A host that drops packets would otherwise hold the first command for the OS's TCP timeout
+    # (minutes) before "cannot use the store"; a `?connect_timeout=` in the URL still wins.
+    connect = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from sqmsbot.clock import Clock
@@ -27,6 +28,23 @@ log = logging.getLogger(__name__)
 
 PENDING = "sqmsbot.outbox.pending"
 """Where a unit of work keeps its notifications until it commits (`Session.info`)."""
+KEYS_PER_READ = 500
+"""How many dedupe keys one `Notifier.stored` statement asks about (bind parameters are limited)."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a sender needs to know about a message already queued: when, and whether it is out yet."""
+
+    key: str
+    target: str
+    status: str
+    created_at: datetime
+    next_attempt_at: datetime
+
+    def held(self, now: datetime) -> bool:
+        """Waiting for a later instant (a person's working hours), not yet sent."""
+        return self.status == "pending" and self.next_attempt_at > now
 
 
 class Notifier:
@@ -46,11 +64,62 @@ class Notifier:
     def to_channel(self, *, key: str, channel: str, message: Message) -> bool:
         return self._enqueue(key=key, kind="channel", target=channel, message=message)
 
-    def to_person(self, *, key: str, person: Person, message: Message) -> bool:
+    def to_person(
+        self, *, key: str, person: Person, message: Message, not_before: datetime | None = None
+    ) -> bool:
+        """`not_before`: hold it until then (outside the person's working hours); the row waits in the
+        outbox with that next attempt time, so it is delivered then even across restarts."""
         if person.platform != self.platform:
             log.info("not notifying %s across platforms (%s)", person.platform_user_id, person.platform)
             return False
-        return self._enqueue(key=key, kind="user", target=person.platform_user_id, message=message)
+        return self._enqueue(
+            key=key, kind="user", target=person.platform_user_id, message=message, not_before=not_before
+        )
+
+    def stored(self, keys: Iterable[str]) -> dict[str, Stored]:
+        """The messages already queued under any of these keys, in this unit of work or stored before:
+        indexed reads on the unique key, a few hundred keys a statement."""
+        wanted = sorted(set(keys))
+        pending = _pending(self.session)
+        found = {
+            key: Stored(key, queued["target"], "pending", queued["created_at"], queued["next_attempt_at"])
+            for key in wanted
+            if (queued := pending.get(key)) is not None
+        }
+        rest = [key for key in wanted if key not in found]
+        columns = (
+            OutboxMessage.dedupe_key,
+            OutboxMessage.target,
+            OutboxMessage.status,
+            OutboxMessage.created_at,
+            OutboxMessage.next_attempt_at,
+        )
+        with self.session.no_autoflush:
+            for start in range(0, len(rest), KEYS_PER_READ):
+                chunk = rest[start : start + KEYS_PER_READ]
+                query = select(*columns).where(OutboxMessage.dedupe_key.in_(chunk))
+                for key, target, status, created_at, next_attempt_at in self.session.execute(query):
+                    found[key] = Stored(key, target, status, created_at, next_attempt_at)
+        return found
+
+    def replace_held(self, *, key: str, message: Message, not_before: datetime) -> bool:
+        """Give a held message (see `Stored.held`) newer content; False when it is no longer held (it
+        is due, being sent, or sent), and the caller sends its own message instead."""
+        pending = _pending(self.session)
+        if key in pending:
+            pending[key] |= {"payload": message.model_dump(mode="json"), "next_attempt_at": not_before}
+            return True
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.dedupe_key == key,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at > self.now,
+            )
+            .values(payload=message.model_dump(mode="json"), next_attempt_at=not_before)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     def has(self, key: str) -> bool:
         """Whether a message with this dedupe key is queued in this unit of work or already stored."""
@@ -60,7 +129,9 @@ class Notifier:
             found = self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
         return found is not None
 
-    def _enqueue(self, *, key: str, kind: str, target: str, message: Message) -> bool:
+    def _enqueue(
+        self, *, key: str, kind: str, target: str, message: Message, not_before: datetime | None = None
+    ) -> bool:
         """Queues the row; False when this unit of work already queued the key. A key stored by an
         earlier one is dropped at commit: it was (or is being) sent."""
         pending = _pending(self.session)
@@ -74,7 +145,7 @@ class Notifier:
             "payload": message.model_dump(mode="json"),
             "status": "pending",
             "attempts": 0,
-            "next_attempt_at": self.now,
+            "next_attempt_at": max(self.now, not_before) if not_before else self.now,
             "created_at": self.now,
         }
         return True

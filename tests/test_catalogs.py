@@ -19,6 +19,7 @@ from pydantic import BaseModel
 import commands
 from sqmsbot.config import REPO_ROOT
 from sqmsbot.domain import incidents
+from sqmsbot.domain.incident_workflow import WORKFLOW
 from sqmsbot.i18n import LOCALES, Translator, catalog
 from sqmsbot.models import ROLES
 
@@ -30,6 +31,8 @@ SOURCE_DIRS = ("sqmsbot", "commands", "jobs")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 # zh_CN texts that rightly contain no Chinese: names, pure formatting, the bot's own name.
 NOT_CHINESE_OK = {"language.en", "errors.reply", "time.join", "incident.system"}
+# A plural table's `count` names the argument counted, in either language.
+PLURAL_COUNT = re.compile(r"\.count$")
 
 
 def _placeholders(text: str) -> set[str]:
@@ -55,7 +58,11 @@ def test_no_value_is_empty() -> None:
 
 
 def test_chinese_texts_are_in_chinese() -> None:
-    untranslated = [k for k, v in ZH.items() if k not in NOT_CHINESE_OK and not CJK.search(v)]
+    untranslated = [
+        k
+        for k, v in ZH.items()
+        if k not in NOT_CHINESE_OK and not PLURAL_COUNT.search(k) and not CJK.search(v)
+    ]
     assert untranslated == []
 
 
@@ -108,9 +115,23 @@ def test_the_scan_finds_the_keys_the_code_uses() -> None:
     assert {"status.", "help.", "event."} <= set(DYNAMIC_PREFIXES)
 
 
+def _exists(key: str) -> bool:
+    """A key is a text, or a table of plural forms (`one`, `other`) the translator picks from."""
+    return key in EN or f"{key}.other" in EN
+
+
 def test_every_key_written_in_the_code_exists() -> None:
-    missing = {key: uses for key, uses in LITERAL_KEYS.items() if key not in EN}
+    missing = {key: uses for key, uses in LITERAL_KEYS.items() if not _exists(key)}
     assert missing == {}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_plural_tables_have_both_forms_and_name_their_argument(locale: str) -> None:
+    texts = catalog(locale)
+    tables = {key.rsplit(".", 1)[0] for key in texts if key.endswith((".one", ".other", ".count"))}
+    for table in tables:
+        assert {f"{table}.one", f"{table}.other", f"{table}.count"} <= set(texts), table
+        assert texts[f"{table}.count"] in _placeholders(texts[f"{table}.other"]), table
 
 
 def _args_fields() -> set[str]:
@@ -152,6 +173,32 @@ def _list_statuses() -> set[str]:
     return _literal_values(ListArgs, "status") | {"any"}
 
 
+def _required_usage_names() -> set[str]:
+    """The usage words an error may name as missing (`Missing REASON.`): required positionals'."""
+    words: set[str] = set()
+    for command in commands.registry().values():
+        for sub in command.subcommands.values():
+            names = sub.usage_names()
+            for pos in sub.positional:
+                if sub.args_model.model_fields[pos.name].is_required() and pos.name in names:
+                    words.add(names[pos.name].strip('"[]@'))
+    return words
+
+
+def _cli_help_keys() -> set[str]:
+    """Every `sqmsbot` command's help and each of its options' and arguments', by command path."""
+    import typer.main
+
+    from sqmsbot.cli import app
+    from sqmsbot.cli_help import command_paths
+
+    keys: set[str] = set()
+    for path, cmd in command_paths(typer.main.get_command(app)):
+        keys.add(f"{path}.help")
+        keys |= {f"{path}.{param.name}" for param in cmd.params}
+    return keys
+
+
 # Keys built at run time, and where their possible values come from. A new `"x." + value` in the code
 # fails test_every_built_key_is_covered until it is listed here.
 ENUMERATED: dict[str, typing.Callable[[], set[str]]] = {
@@ -163,6 +210,9 @@ ENUMERATED: dict[str, typing.Callable[[], set[str]]] = {
     "event.": _event_kinds,
     "fields.": _args_fields,
     "incident.list_heading.": _list_scopes,
+    "usage_names.": _required_usage_names,
+    "cli_help.": _cli_help_keys,
+    "workflow.who.": lambda: {t.who.name for t in WORKFLOW.transitions.values()},
     "help.": lambda: {
         f"{c.name}.{sub}" for c in commands.registry().values() for sub in [*c.subcommands, "summary"]
     },
@@ -178,7 +228,7 @@ def test_every_built_key_is_covered() -> None:
 def test_every_built_key_exists(prefix: str) -> None:
     values = ENUMERATED[prefix]()
     assert values, prefix
-    missing = sorted(prefix + v for v in values if prefix + v not in EN)
+    missing = sorted(prefix + v for v in values if not _exists(prefix + v))
     assert missing == []
 
 
@@ -198,3 +248,22 @@ def test_every_help_line_is_translated(locale: str) -> None:
         for sub in command.subcommands.values():
             assert t(sub.help_key) != sub.help_key
             assert sub.usage.startswith(f"/{command.name} ")
+
+
+# What an English error may begin with besides a capital letter: a quoted word the reader typed, a
+# command, the warning sign, or a name (a person, a department, a reference), which is capitalised
+# already or is the person's own spelling.
+ERROR_OPENINGS = ("“", "/", "⚠️", "{person}", "{department}", "{incident}", "{ref}", "{who}", "{message}")
+NOT_SENTENCES = {"errors.list_separator"}
+
+
+def test_english_errors_start_with_a_capital_letter() -> None:
+    lower = [
+        f"{key}: {text[:40]!r}"
+        for key, text in EN.items()
+        if key.startswith("errors.")
+        and key not in NOT_SENTENCES
+        and not PLURAL_COUNT.search(key)
+        and not (text[:1].isupper() or text.startswith(ERROR_OPENINGS))
+    ]
+    assert lower == []

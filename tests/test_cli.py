@@ -19,15 +19,24 @@ MODEL_TABLES = {table.name for table in Base.metadata.sorted_tables}
 
 
 def sqmsbot(
-    tmp_path: Path, *args: str, stdin: str = "", config: Path = EXAMPLE_ORG_FILE, store: str | None = None
+    tmp_path: Path,
+    *args: str,
+    stdin: str = "",
+    config: Path | None = EXAMPLE_ORG_FILE,
+    store: str | None = None,
+    lang: str = "C.UTF-8",
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQMS_", "SLACK_", "LARK_"))}
+    """Run the command as a new user would; `config=None` leaves SQMS_CONFIG unset."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQMS_", "SLACK_", "LARK_", "LC_"))}
     env.update(
         SQMS_DATABASE_URL=store or f"sqlite:///{tmp_path / 'store.db'}",
-        SQMS_CONFIG=str(config),
         PYTHONIOENCODING="utf-8",
         COLUMNS="120",
+        LANG=lang,
+        LANGUAGE="",
     )
+    if config is not None:
+        env["SQMS_CONFIG"] = str(config)
     return subprocess.run(
         [str(SQMSBOT), *args],
         input=stdin,
@@ -144,11 +153,67 @@ def test_check_config_says_what_is_wrong_or_that_all_is_well(tmp_path: Path) -> 
     assert "OK — 5 departments, 5 services." in good.stdout
 
 
-def test_a_missing_organisation_file_is_named_and_the_example_used(tmp_path: Path) -> None:
-    done = sqmsbot(tmp_path, "console", stdin="/sq me\n", config=tmp_path / "typo.toml")
+@pytest.mark.parametrize("args", [("console",), ("run",), ("check-config",), ("jobs", "list")])
+def test_sqms_config_naming_a_missing_file_stops_with_the_file_named(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """A typo in SQMS_CONFIG must not quietly run the example company (its channels, its commitments)."""
+    done = sqmsbot(tmp_path, *args, stdin="/sq me\n", config=tmp_path / "typo.toml")
+    assert done.returncode == 2, done.stdout
+    assert done.stderr == (
+        f"sqmsbot: SQMS_CONFIG names {tmp_path / 'typo.toml'}, which does not exist; "
+        "fix the path, or unset SQMS_CONFIG to use ./sqmsbot.toml.\n"
+    )
+    assert done.stdout == ""  # nothing ran: no answer to /sq me
+
+
+def test_only_no_configuration_at_all_falls_back_to_the_example_and_says_so(tmp_path: Path) -> None:
+    done = sqmsbot(tmp_path, "console", stdin="/sq me\n", config=None)
     assert done.returncode == 0, done.stderr
-    assert f"{tmp_path / 'typo.toml'} does not exist; using the example organisation" in done.stderr
+    assert done.stderr.splitlines() == [
+        f"sqmsbot: no SQMS_CONFIG and no ./sqmsbot.toml here; using the example organisation "
+        f"{EXAMPLE_ORG_FILE} (copy it to sqmsbot.toml and edit it)."
+    ]
     assert "me · role: admin" in done.stdout  # console:me is an admin in the example
+    # With ./sqmsbot.toml in the working directory, that file is used, silently.
+    (tmp_path / "sqmsbot.toml").write_text(EXAMPLE_ORG_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    local = sqmsbot(tmp_path, "console", stdin="/sq me\n", config=None)
+    assert (local.returncode, local.stderr) == (0, "")
+    assert "me · role: admin" in local.stdout
+
+
+STORE_COMMANDS = [("db", "upgrade"), ("run",), ("console",), ("db", "tables"), ("jobs", "run", "sla_watch"),
+                  ("scheduler",)]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", STORE_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(
+    ("store", "shown", "reason"),
+    [
+        ("mysql://sqms:s3cret@db/sqms", "mysql://sqms:***@db/sqms", "mysql is not supported; use SQLite"),
+        ("postgresql+psycopg2://sqms:s3cret@db/sqms", "postgresql+psycopg2://sqms:***@db/sqms",
+         "postgresql+psycopg2 is not supported"),
+        ("postgresql+psycopg://sqms:s3cret@127.0.0.1:1/sqms", "postgresql+psycopg://sqms:***@127.0.0.1:1/sqms",
+         "Connection refused"),
+    ],
+    ids=["mysql", "another-driver", "closed-port"],
+)  # fmt: skip
+def test_a_store_that_is_unsupported_or_unreachable_is_one_clear_line(
+    tmp_path: Path, args: tuple[str, ...], store: str, shown: str, reason: str
+) -> None:
+    done = sqmsbot(tmp_path, *args, store=store)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"sqmsbot: cannot use the store {shown} (SQMS_DATABASE_URL): ")
+    assert reason in done.stderr and "s3cret" not in done.stderr + done.stdout
+
+
+def test_store_errors_follow_the_terminal_language(tmp_path: Path) -> None:
+    done = sqmsbot(tmp_path, "db", "upgrade", store="mysql://u@db/sqms", lang="zh_CN.UTF-8")
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "sqmsbot：无法使用数据库 mysql://u@db/sqms（SQMS_DATABASE_URL）：不支持 mysql"
+    )
 
 
 def test_the_demo_seeds_people_and_ninety_days_of_incidents(tmp_path: Path) -> None:
@@ -180,3 +245,25 @@ def test_help_explains_usage(tmp_path: Path) -> None:
     assert console.returncode == 0
     for word in ("Usage: sqmsbot console", "--demo", ":as NAME", ":in #channel", ":quit"):
         assert word in console.stdout, word
+
+
+def test_help_and_usage_follow_the_terminal_language(tmp_path: Path) -> None:
+    top = sqmsbot(tmp_path, "--help", lang="zh_CN.UTF-8")
+    assert top.returncode == 0
+    for words in (
+        "用法：sqmsbot",
+        "选项",
+        "命令",
+        "显示本帮助并退出。",
+        "在终端中输入聊天命令。",
+        "管理数据库",
+    ):
+        assert words in top.stdout, words
+    assert "Show this message" not in top.stdout and "Usage:" not in top.stdout
+    due = sqmsbot(tmp_path, "sla", "due", "--help", lang="zh_CN.UTF-8")
+    assert "用法：sqmsbot sla due" in due.stdout and "计时开始的时刻" in due.stdout and "[必填]" in due.stdout
+    missing = sqmsbot(tmp_path, "sla", "due", lang="zh_CN.UTF-8")  # no --start: the usage, in Chinese
+    assert missing.returncode == 2 and "用法：sqmsbot sla due" in missing.stderr
+    assert "输入 'sqmsbot sla due --help' 查看帮助。" in missing.stderr
+    english = sqmsbot(tmp_path, "sla", "due", "--help")
+    assert "Usage: sqmsbot sla due" in english.stdout and "When the clock starts" in english.stdout

@@ -59,7 +59,17 @@ def test_defaults_and_environment(clean_env: pytest.MonkeyPatch, tmp_path: Path)
     clean_env.setenv("SQMS_CONFIG", str(tmp_path / "elsewhere.toml"))
     settings = Settings()
     assert settings.database_url == "postgresql://u@db/sqms"
-    assert settings.uses_example and settings.org_file == EXAMPLE_ORG_FILE
+    # A file named on purpose is the file, even when it is missing: the CLI stops rather than
+    # quietly running the example company (tests/test_cli.py); only no configuration means the example.
+    assert not settings.uses_example and settings.org_file == tmp_path / "elsewhere.toml"
+
+
+def test_the_example_stands_in_only_when_nothing_is_configured(clean_env: pytest.MonkeyPatch) -> None:
+    assert Settings().uses_example and Settings().org_file == EXAMPLE_ORG_FILE
+    clean_env.setenv("SQMS_CONFIG", "")  # `export SQMS_CONFIG=` names no file
+    assert Settings().uses_example
+    clean_env.setenv("SQMS_CONFIG", str(EXAMPLE_ORG_FILE))
+    assert not Settings().uses_example
 
 
 def test_the_example_is_valid() -> None:

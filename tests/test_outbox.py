@@ -326,7 +326,7 @@ def _request(text: str, user: str = "me") -> CommandRequest:
 def test_a_failed_command_queues_no_notification(runtime: Runtime) -> None:
     table = _shouting_commands()
     refused = raw_dispatch(_request("/shout refused hello"), runtime=runtime, commands=table)
-    assert not refused.messages[0].ok and "is missing" in refused.text
+    assert not refused.messages[0].ok and "Missing title." in refused.text
     broken = raw_dispatch(_request("/shout broken hello"), runtime=runtime, commands=table)
     assert not broken.messages[0].ok and "(ref E-" in broken.text
     assert outbox_rows(runtime) == 0

@@ -10,8 +10,10 @@ command = Command("incident", default="new")
 from commands.incident import report  # noqa: E402
 from commands.incident import lifecycle  # noqa: E402
 from commands.incident import handover  # noqa: E402
+from commands.incident import edit  # noqa: E402
+from commands.incident import states  # noqa: E402
 
 # isort: on
 
 
-__all__ = ["command", "handover", "lifecycle", "report"]
+__all__ = ["command", "edit", "handover", "lifecycle", "report", "states"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands._types import REF_WORD, Key, Note, Ref
+from commands._types import DEPARTMENT_WORD, REF_WORD, DepartmentKey, Note, Ref
 from commands.incident import command
 from commands.incident._common import changed, load
 from sqmsbot.cmd.context import Ctx
@@ -11,12 +11,12 @@ from sqmsbot.cmd.spec import Args, Pos
 from sqmsbot.domain import incidents
 
 REF = Pos("ref", match=REF_WORD)
-DEPT = Pos("department", match=r"[a-z0-9][a-z0-9_-]{0,31}", optional=True)
+DEPT = Pos("department", match=DEPARTMENT_WORD, optional=True)
 
 
 class TransferArgs(Args):
     ref: Ref
-    department: Key
+    department: DepartmentKey
     note: Note
 
 
@@ -46,7 +46,7 @@ def transfer(ctx: Ctx, args: TransferArgs) -> Reply:
 
 class InvolveArgs(Args):
     ref: Ref
-    department: Key
+    department: DepartmentKey
     note: Note | None = None
 
 

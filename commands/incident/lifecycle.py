@@ -63,8 +63,21 @@ def assign(ctx: Ctx, args: AssignArgs) -> Reply:
             now=ctx.now,
             directory=ctx.runtime.directory(ctx.platform),
         )
+    released = incident.assignee
     event = incidents.assign(ctx.session, incident=incident, actor=ctx.actor, assignee=assignee, now=ctx.now)
-    return changed(ctx, incident, event, "incident.done.assigned")
+    return changed(ctx, incident, event, "incident.done.assigned", released=released)
+
+
+@command.sub("release", positional=(REF,), also=("退回",))
+def release(ctx: Ctx, args: RefArgs) -> Reply:
+    """release SQ-N
+
+    Hands the incident back to its department's queue: its assignee, or the owner's leads.
+    """
+    incident = load(ctx, args.ref)
+    released = incident.assignee
+    event = incidents.release(ctx.session, incident=incident, actor=ctx.actor, now=ctx.now)
+    return changed(ctx, incident, event, "incident.done.released", released=released)
 
 
 @command.sub("note", positional=(REF, NOTE), also=("备注",))

@@ -8,11 +8,13 @@ from commands._types import (
     PRIORITY_WORD,
     Category,
     CustomerRef,
-    Key,
+    DepartmentKey,
     LongText,
     PageNumber,
     Priority,
     Ref,
+    ServiceKey,
+    ShortText,
     Source,
     Title,
 )
@@ -24,9 +26,10 @@ from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, NoArgs, Pos
 from sqmsbot.domain import incidents
 from sqmsbot.domain.incident_queries import list_incidents
+from sqmsbot.domain.incident_workflow import can_see_customer
 from sqmsbot.errors import NotFound
-from sqmsbot.messages import Form, FormField
-from sqmsbot.presenters.incident import department_name, list_page, service_name, timeline
+from sqmsbot.messages import Form, FormField, Message
+from sqmsbot.presenters.incident import department_name, list_page, ref, service_name, timeline, title_line
 
 
 @command.sub("new")
@@ -81,13 +84,13 @@ def new(ctx: Ctx, _args: NoArgs) -> Reply:
 
 class ReportArgs(Args):
     priority: Priority = "P3"
-    service: Key
+    service: ServiceKey
     title: Title
     category: Category | None = None
     source: Source = "complaint"
     customer_ref: CustomerRef | None = None
     description: LongText | None = None
-    department: Key | None = None
+    department: DepartmentKey | None = None
 
 
 @command.sub(
@@ -141,21 +144,23 @@ class ListArgs(Args):
     scope: Literal["mine", "dept", "open", "all"] | None = None
     status: Literal["open", "new", "acknowledged", "waiting", "resolved", "closed"] | None = None
     priority: Priority | None = None
-    service: Key | None = None
-    department: Key | None = None
+    service: ServiceKey | None = None
+    department: DepartmentKey | None = None
+    q: ShortText | None = None
     page: PageNumber = 1
 
 
 @command.sub(
     "list",
     positional=(Pos("scope", match=r"mine|dept|open|all", optional=True),),
-    aliases={"dept": "department", "p": "priority"},
+    aliases={"dept": "department", "p": "priority", "search": "q", "搜索": "q"},
     also=("列表",),
 )
 def list_(ctx: Ctx, args: ListArgs) -> Reply:
-    """list [mine|dept|open|all] [status=S] [priority=P] [service=S] [dept=D] [page=N]
+    """list [mine|dept|open|all] [status=S] [priority=P] [service=S] [dept=D] [q="WORDS"] [page=N]
 
     With no scope: the open incidents of your department, or yours if you have no department yet.
+    `q=` finds the words in titles, and in the descriptions you may read.
     """
     org = ctx.org
     if args.department and org.department(args.department) is None:
@@ -172,7 +177,7 @@ def list_(ctx: Ctx, args: ListArgs) -> Reply:
         scope, status = ("dept" if ctx.actor.department else "all"), status or "open"
     if scope is None:
         scope = "dept" if (ctx.actor.department or args.department) else "mine"
-        if status is None and not any((args.priority, args.service)):
+        if status is None and not any((args.priority, args.service, args.q)):
             status = "open"
     page = list_incidents(
         ctx.session,
@@ -182,6 +187,7 @@ def list_(ctx: Ctx, args: ListArgs) -> Reply:
         priority=args.priority,
         service=args.service,
         department=args.department,
+        text=args.q,
         page=args.page,
     )
     dept = args.department or ctx.actor.department
@@ -200,6 +206,7 @@ def list_(ctx: Ctx, args: ListArgs) -> Reply:
                 ("priority", args.priority),
                 ("service", args.service),
                 ("dept", args.department),
+                ("q", f'"{args.q}"' if args.q else None),
             )
             if v
         ]
@@ -215,7 +222,13 @@ class RefArgs(Args):
 def show(ctx: Ctx, args: RefArgs) -> Reply:
     """show SQ-N
 
-    Fields and the whole timeline, times in the reader's own zone.
+    Fields and the whole timeline, times in the reader's own zone. The customer's details and the
+    timeline are for the departments working on it, its reporter and quality; others see the summary.
     """
     incident = load(ctx, args.ref)
-    return Reply([timeline(incident, org=ctx.org, t=ctx.t, timezone=viewer_timezone(ctx), now=ctx.now)])
+    if not can_see_customer(incident, ctx.actor):
+        summary = title_line(incident, ctx.org, ctx.t)
+        hint = ctx.t("incident.summary_only", ref=ref(incident, ctx.org))
+        return Reply([Message(text=f"{summary}\n{hint}", ephemeral=True)])
+    tz = viewer_timezone(ctx)
+    return Reply([timeline(incident, org=ctx.org, t=ctx.t, timezone=tz, now=ctx.now, viewer=ctx.actor)])

@@ -177,6 +177,8 @@ def _labelled(args: dict[str, object], ctx: Ctx) -> dict[str, object]:
     if isinstance(usage_name, str):
         word = usage_name.strip('"[]@')
         out["usage_name"] = t(f"usage_names.{word}") if t.has(f"usage_names.{word}") else usage_name
+    elif "field" in out:
+        out["usage_name"] = out["field"]
     return out
 
 

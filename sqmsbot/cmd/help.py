@@ -24,10 +24,13 @@ def overview(commands: Iterable[Command], t: Translator) -> Message:
     )
 
 
-def command_help(command: Command, t: Translator) -> Message:
-    """`/incident help`: each subcommand's usage and what it does."""
+def command_help(command: Command, t: Translator, *, titled: bool = True) -> Message:
+    """`/incident help`: each subcommand's usage and what it does. Untitled right below the overview,
+    which has just named the command and said what it is for."""
     entries = [f"{sub.usage}\n    {t(sub.help_key)}" for sub in command.subcommands.values()]
     title = f"/{command.name} — {t(command.help_key)}"
+    if not titled:
+        return Message(text="\n".join(entries), blocks=(Section(text="\n".join(entries)),), ephemeral=True)
     return Message(
         text=title + "\n" + "\n".join(entries),
         blocks=(Header(text=title), Section(text="\n".join(entries))),
@@ -36,6 +39,4 @@ def command_help(command: Command, t: Translator) -> Message:
 
 
 def usage_line(command: Command, sub: Subcommand | None, t: Translator) -> str:
-    if sub is not None:
-        return t("help.usage", usage=sub.usage)
-    return t("help.usage", usage=f"/{command.name} help")
+    return t("help.usage", usage=command.usage_for(sub))

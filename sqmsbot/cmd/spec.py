@@ -14,7 +14,9 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from sqmsbot.cmd.names import fold
 from sqmsbot.cmd.tokens import Token
+from sqmsbot.config import OrgConfig
 from sqmsbot.errors import UsageError
 
 
@@ -31,15 +33,19 @@ class NoArgs(Args):
 @dataclass(frozen=True)
 class Pos:
     """A positional argument. `match`: the word must look like this to be taken (else an optional one is
-    skipped); `rest`: takes every remaining word."""
+    skipped); `rest`: takes every remaining word; `shown`: how errors name it when its word in the usage
+    line is not simply the one in its place (a usage with alternatives)."""
 
     name: str
     match: str | None = None
     optional: bool = False
     rest: bool = False
+    shown: str | None = None
 
 
 Handler = Callable[[Any, Any], Any]
+# A word of a usage line: a quoted phrase (optional in brackets) or a run of non-spaces.
+USAGE_WORD = re.compile(r'\[?"[^"]*"\]?|\S+')
 
 
 @dataclass
@@ -65,8 +71,24 @@ class Subcommand:
     def option_names(self) -> list[str]:
         return sorted(set(self.args_model.model_fields) | set(self.aliases))
 
-    def bind(self, tokens: list[Token]) -> Args:
-        """Turn words into the argument model; every problem becomes a UsageError with a catalog key."""
+    def usage_names(self) -> dict[str, str]:
+        """Each positional field's word in the usage line (`note` → `"REASON"` in `reopen SQ-N "REASON"`),
+        so that an error names what the reader sees in the usage, not the model's field name."""
+        doc = (inspect.getdoc(self.handler) or "").splitlines()
+        words = [
+            word.strip('[]"')
+            for word in USAGE_WORD.findall(re.sub(r"\[\w+=\]", "", doc[0] if doc else ""))[1:]
+            if "=" not in word and word.strip("[]").lower() not in self.flags
+        ]
+        named = {pos.name: word for pos, word in zip(self.positional, words, strict=False)}
+        return named | {pos.name: pos.shown for pos in self.positional if pos.shown}
+
+    def bind(self, tokens: list[Token], *, org: OrgConfig | None = None) -> Args:
+        """Turn words into the argument model; every problem becomes a UsageError with a catalog key.
+
+        `org` is handed to the argument types (as pydantic's validation context), which resolve the
+        names people type (`财务部`, `账单与收费`) to the organisation's keys.
+        """
         values: dict[str, Any] = {}
         words: list[Token] = []
         fields = self.args_model.model_fields
@@ -76,13 +98,14 @@ class Subcommand:
                 if name in values:
                     raise UsageError("errors.repeated_option", option=token.key)
                 values[name] = token.text
-            elif not token.quoted and token.text.lower() in self.flags:
-                values[self.flags[token.text.lower()]] = True
+            elif not token.quoted and fold(token.text).lower() in self.flags:
+                values[self.flags[fold(token.text).lower()]] = True
             else:
                 words.append(token)
         index = 0
-        for pos in self.positional:
+        for number, pos in enumerate(self.positional):
             if pos.name in values:
+                _check_given_twice(pos, self.positional[number + 1 :], words[index:], values)
                 continue
             if pos.rest:
                 if index < len(words):
@@ -92,7 +115,8 @@ class Subcommand:
             if index >= len(words):
                 break
             word = words[index]
-            if pos.match and not re.fullmatch(pos.match, word.text, re.IGNORECASE) and pos.optional:
+            if pos.match and not _matches(pos, word) and pos.optional:
+                _check_order(pos, words[index:])
                 continue
             values[pos.name] = word.text
             index += 1
@@ -102,9 +126,9 @@ class Subcommand:
         if unknown:
             raise UsageError("errors.unknown_option", option=sorted(unknown)[0], options=self._options())
         try:
-            return self.args_model.model_validate(values)
+            return self.args_model.model_validate(values, context={"org": org})
         except ValidationError as exc:
-            raise _usage_error(exc, values, self.args_model) from None
+            raise _usage_error(exc, values, self.args_model, self.usage_names()) from None
 
     def _field_for(self, key: str) -> str:
         lowered = key.lower().replace("-", "_")
@@ -118,12 +142,40 @@ class Subcommand:
         return ", ".join(f"{name}=" for name in self.option_names())
 
 
+def _matches(pos: Pos, word: Token) -> bool:
+    """Whether a typed word has the positional's shape; full-width forms count (`Ｐ２` is P2)."""
+    return pos.match is not None and bool(re.fullmatch(pos.match, fold(word.text), re.IGNORECASE))
+
+
+def _check_given_twice(pos: Pos, later: tuple[Pos, ...], words: list[Token], values: dict[str, Any]) -> None:
+    """`report P2 billing "x" priority=P3`: a word in the place of an argument given as key=value
+    too, which would otherwise slide into the next argument (a service called "P2"), is a conflict.
+    Not when the next argument takes the rest of the line: a note may well begin with such a word."""
+    following = next((p for p in later if p.name not in values), None)
+    if words and pos.match and _matches(pos, words[0]) and not (following and following.rest):
+        raise UsageError(
+            "errors.given_twice", field=pos.name, first=_clip(words[0].text), second=_clip(values[pos.name])
+        )
+
+
+def _check_order(pos: Pos, words: list[Token]) -> None:
+    """`report billing P2 "x"`: an optional argument skipped because the word in its place is not one,
+    right before a word that is, means two words were swapped; taking them as they come would report a
+    P3 titled "P2 x". Say which goes first instead."""
+    if len(words) > 1 and _matches(pos, words[1]):
+        raise UsageError(
+            "errors.out_of_order", field=pos.name, word=_clip(words[1].text), before=_clip(words[0].text)
+        )
+
+
 def _clip(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _usage_error(exc: ValidationError, values: dict[str, Any], model: type[BaseModel]) -> UsageError:
+def _usage_error(
+    exc: ValidationError, values: dict[str, Any], model: type[BaseModel], usage_names: dict[str, str]
+) -> UsageError:
     error = exc.errors()[0]
     name = str(error["loc"][0]) if error["loc"] else ""
     given = values.get(name)
@@ -133,7 +185,7 @@ def _usage_error(exc: ValidationError, values: dict[str, Any], model: type[BaseM
     if kind.startswith("errors."):
         return UsageError(kind, field=name, value=shown, **ctx)
     if kind == "missing":
-        return UsageError("errors.missing_field", field=name)
+        return UsageError("errors.missing_field", field=name, usage_name=usage_names.get(name, f"{name}="))
     if kind == "string_too_long":
         return UsageError("errors.too_long", field=name, max=ctx.get("max_length", "?"))
     if kind == "string_too_short":
@@ -167,6 +219,10 @@ class Command:
     def help_key(self) -> str:
         return f"help.{self.name}.summary"
 
+    def usage_for(self, sub: Subcommand | None) -> str:
+        """The usage an error shows: the subcommand's, or where to find them all."""
+        return sub.usage if sub is not None else f"/{self.name} help"
+
     def sub(
         self,
         name: str,
@@ -199,7 +255,7 @@ class Command:
         return register
 
     def find(self, word: str) -> Subcommand | None:
-        lowered = word.lower()
+        lowered = fold(word).lower()
         for sub in self.subcommands.values():
             if lowered == sub.name or word in sub.also:
                 return sub

@@ -14,6 +14,15 @@ one hidden from the viewer is reported as not existing. Records never go to chan
 Never edited: every step is a new `AccountabilityEvent` (who, when, from → to, note). Here only the
 first steps exist — a draft is confirmed or dismissed, with a note; the people records issue adds the
 subject's acknowledgement and appeal, upholding and withdrawal as further events.
+
+One draft per incident and breach episode, not one per commitment: an incident nobody works misses its
+acknowledge, first-response and resolve targets one after the other, and that is one lapse for a
+manager to judge, not three. The first breach drafts the record (its `target` and `evidence_at` are
+that breach's); each later breach of the same incident while the draft waits for a decision, with the
+same person owning it, is added to that draft as an `also_missed` step (its note the target), so the
+draft lists them all. A breach after the draft was decided, or with someone else owning the incident,
+starts a new episode, and a new draft: the manager has not judged it yet, and a record is about the
+person who owned the incident when the commitment was missed.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ DECIDING_ROLE = "manager"
 BELOW_MANAGER = ROLES[: ROLES.index(DECIDING_ROLE)]
 BREACH_REASON = "sla_breach"
 BREACH_EVIDENCE = "breach"
+ALSO_MISSED = "also_missed"
 REF_PREFIX = "AR"
 REF = re.compile(rf"^(?:{REF_PREFIX}-?)?#?(\d{{1,9}})$", re.IGNORECASE)
 MAX_LISTED = 50
@@ -59,10 +69,11 @@ def parse_ref(text: str) -> int:
 def draft_for_breach(
     session: Session, *, incident: Incident, target: str, now: datetime
 ) -> AccountabilityRecord | None:
-    """Draft a record for the person who owned the incident when `target` was breached.
+    """The draft for the person who owned the incident when `target` was breached (see the module
+    docstring: a later breach of the same episode joins the draft already there).
 
     Returns None when nobody owned it (unassigned: the process, not a person, is the gap). Calling it
-    again for the same incident and target returns the record already drafted, whatever its status.
+    again for the same incident and target returns the record that lists it, whatever its status.
     """
     return draft_for_breaches(session, breaches=[(incident, target)], now=now)[0]
 
@@ -70,24 +81,44 @@ def draft_for_breach(
 def draft_for_breaches(
     session: Session, *, breaches: Sequence[tuple[Incident, str]], now: datetime
 ) -> list[AccountabilityRecord | None]:
-    """`draft_for_breach` for each (incident, target), with one query for the records already there:
-    a watch tick that sees many breaches at once pays for one."""
+    """`draft_for_breach` for each (incident, target), in order, with one query for the records already
+    there: a watch tick that sees many breaches at once pays for one."""
     if not breaches:
         return []
     ids = sorted({incident.id for incident, _ in breaches})
-    found = {
-        (record.incident_id, record.target): record
-        for record in session.scalars(
-            select(AccountabilityRecord).where(
-                AccountabilityRecord.evidence_kind == BREACH_EVIDENCE,
-                AccountabilityRecord.incident_id.in_(ids),
-            )
+    records: dict[int, list[AccountabilityRecord]] = {}
+    for record in session.scalars(
+        select(AccountabilityRecord)
+        .where(
+            AccountabilityRecord.evidence_kind == BREACH_EVIDENCE,
+            AccountabilityRecord.incident_id.in_(ids),
         )
-    }
+        .order_by(AccountabilityRecord.id)
+    ):
+        records.setdefault(record.incident_id or 0, []).append(record)
+    found: list[AccountabilityRecord | None] = []
     for incident, target in breaches:
-        if (incident.id, target) in found or incident.assignee is None:
+        mine = records.setdefault(incident.id, [])
+        listed = next((r for r in mine if target in missed_targets(r)), None)
+        if listed is not None or incident.assignee is None:
+            found.append(listed)
             continue
         subject = incident.assignee
+        episode = next(
+            (r for r in reversed(mine) if r.status == "draft" and r.subject_id == subject.id), None
+        )
+        if episode is not None:
+            _event(
+                episode,
+                actor=None,
+                now=now,
+                action=ALSO_MISSED,
+                from_status="draft",
+                to_status="draft",
+                note=target,
+            )
+            found.append(episode)
+            continue
         clock = next((row for row in incident.targets if row.target == target), None)
         breached_at = (clock.breached_at or clock.due_at) if clock is not None else None
         record = AccountabilityRecord(
@@ -104,9 +135,16 @@ def draft_for_breaches(
         )
         session.add(record)
         _event(record, actor=None, now=now, action="drafted", to_status="draft")
-        found[(incident.id, target)] = record
+        mine.append(record)
+        found.append(record)
     session.flush()
-    return [found.get((incident.id, target)) for incident, target in breaches]
+    return found
+
+
+def missed_targets(record: AccountabilityRecord) -> list[str]:
+    """The commitments a breach record is about: the one it was drafted for, then those added to it."""
+    added = [e.note for e in record.events if e.action == ALSO_MISSED and e.note]
+    return [t for t in [record.target, *added] if t]
 
 
 def _visible(viewer: Person) -> ColumnElement[bool]:

@@ -128,6 +128,14 @@ def set_locale(session: Session, *, person: Person, locale: str) -> None:
     session.flush()
 
 
+def timezone_of(person: Person, org: OrgConfig) -> str:
+    """The zone a person reads times in: their own, else their department's, else the organisation's."""
+    if person.timezone:
+        return person.timezone
+    dept = org.department(person.department) if person.department else None
+    return dept.timezone if dept else org.timezone
+
+
 def people_in(session: Session, *, platform: str, department: str, roles: tuple[str, ...]) -> list[Person]:
     """People of a department holding one of the roles, most senior first."""
     people = session.scalars(

@@ -15,6 +15,14 @@ When a target is met:
 Each threshold (warn level, breach, escalation step) is announced once. One crossed while the clock ran
 is still announced if the clock is paused a moment later; once the target is met nothing more is: a
 breach the watch had not announced yet stays recorded (`breached_at`) for the KPIs.
+
+A target met at its due instant is met (acknowledged at 09:30, due 09:30: on time); it is missed only
+once that instant has passed, which is also when the watch first says so (sqmsbot.domain.sla_alerts).
+
+Time left is told in the target's own time: business time on a business calendar (a one-working-day
+target seen at 19:00 has the next morning's hours left, not the 19 wall-clock hours to its due time),
+wall-clock time on a 24×7 one. How late a missed target is stays wall-clock time: that is how long the
+customer has been waiting past the promise.
 """
 
 from __future__ import annotations
@@ -23,14 +31,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from sqmsbot.config import OrgConfig
 from sqmsbot.config_sla import TARGETS
 from sqmsbot.domain.calendar import business_time_between
 from sqmsbot.domain.sla_alerts import checkpoint_times, set_next_check
 from sqmsbot.domain.sla_clock import BREACH, Stop, schedule, stops
-from sqmsbot.models import Incident, IncidentTarget, IncidentTargetMove
+from sqmsbot.models import Incident, IncidentEvent, IncidentTarget, IncidentTargetMove
+
+# The events whose change moves due times, by the move's reason: a move is shown right after its cause.
+MOVE_CAUSES = {
+    "paused": ("waiting",),
+    "resumed": ("resumed",),
+    "reopened": ("reopened",),
+    "priority": ("priority_changed", "priority"),
+    "transferred": ("transferred",),
+    "service": ("edited",),
+    "duplicate": ("duplicate",),
+}
+RESCHEDULING = tuple(kind for kinds in MOVE_CAUSES.values() for kind in kinds)
 
 
 def targets_of(incident: Incident) -> list[IncidentTarget]:
@@ -86,7 +106,7 @@ def reschedule(session: Session, *, org: OrgConfig, incident: Incident, now: dat
         row.target_seconds = int(duration.total_seconds())
         row.due_at = planned.due_at
         row.checkpoints = {label: at.isoformat() for label, at in planned.checkpoints.items()}
-        if planned.due_at is not None and planned.due_at <= now:
+        if planned.due_at is not None and planned.due_at < now:
             row.breached_at = row.breached_at or planned.due_at
         elif BREACH not in row.fired:
             row.breached_at = None  # a breach nobody was told of yet is judged by the commitment now in force
@@ -146,8 +166,9 @@ class Clock:
     due_at: datetime | None
     met_at: datetime | None
     breached_at: datetime | None
-    left: timedelta | None  # wall-clock time to the due time, or business time left while paused
-    overdue: timedelta | None
+    left: timedelta | None  # in the target's own time (`business`): business time, or wall clock on 24×7
+    overdue: timedelta | None  # wall-clock time past the due time
+    business: bool = False  # the target counts in business time (not a 24×7 calendar)
 
 
 def clocks(*, org: OrgConfig, incident: Incident, now: datetime) -> list[Clock]:
@@ -161,7 +182,10 @@ def pauses(incident: Incident) -> list[Stop]:
 
 
 def _clock(row: IncidentTarget, *, org: OrgConfig, stopped: list[Stop], now: datetime) -> Clock:
-    late = row.breached_at is not None or (row.due_at is not None and row.due_at <= (row.met_at or now))
+    # Late only once the due instant has passed: met at the due minute is met.
+    late = row.breached_at is not None or (row.due_at is not None and row.due_at < (row.met_at or now))
+    calendar = org.sla.calendars.get(row.calendar)
+    business = calendar is not None and not calendar.always_open
     left: timedelta | None = None
     overdue: timedelta | None = None
     if row.met_at is not None:
@@ -171,13 +195,14 @@ def _clock(row: IncidentTarget, *, org: OrgConfig, stopped: list[Stop], now: dat
         overdue = now - (row.due_at or row.breached_at or now)
     elif row.due_at is None:
         state = "paused"
-        calendar = org.sla.calendars.get(row.calendar)
         if calendar is not None:
             used = business_time_between(calendar.calendar, start=row.started_at, end=now, pauses=stopped)
             left = max(timedelta(0), timedelta(seconds=row.target_seconds) - used)
     else:
         state = "running"
         left = row.due_at - now
+        if business and calendar is not None:
+            left = business_time_between(calendar.calendar, start=now, end=row.due_at, pauses=stopped)
     return Clock(
         target=row.target,
         state=state,
@@ -188,6 +213,7 @@ def _clock(row: IncidentTarget, *, org: OrgConfig, stopped: list[Stop], now: dat
         breached_at=row.breached_at,
         left=left,
         overdue=overdue,
+        business=business,
     )
 
 
@@ -224,3 +250,40 @@ def moves(session: Session, incident: Incident) -> list[IncidentTargetMove]:
             .order_by(IncidentTargetMove.at, IncidentTargetMove.id)
         )
     )
+
+
+def timeline(incident: Incident) -> list[IncidentEvent | IncidentTargetMove]:
+    """The incident's events and due-time moves in the order they happened.
+
+    Events go by instant, then by the order they were written; each move sits right after the event
+    that caused it. Within one minute a wait, a resume and a close may all share an instant, so the
+    instant alone cannot say that the pause came before "closed it": a move's cause is the first event
+    at its instant, from the previous move's cause on, whose kind makes that move (a wait pauses, a
+    priority change reschedules; a dropped target follows any rescheduling event), else the last event
+    before it.
+    """
+    events = sorted(incident.events, key=lambda e: (e.at, e.id or 0))
+    session = object_session(incident)
+    found = moves(session, incident) if session is not None and incident.id is not None else []
+    after: dict[int, list[IncidentTargetMove]] = {}
+    start = 0
+    for move in found:
+        cause = _cause(events, move, start)
+        if cause >= 0 and events[cause].at == move.at:
+            start = cause
+        after.setdefault(cause, []).append(move)
+    ordered: list[IncidentEvent | IncidentTargetMove] = list(after.get(-1, []))
+    for index, event in enumerate(events):
+        ordered.append(event)
+        ordered.extend(after.get(index, []))
+    return ordered
+
+
+def _cause(events: list[IncidentEvent], move: IncidentTargetMove, start: int) -> int:
+    """The index of the event that made `move` (see `timeline`); -1 when it came before every event."""
+    kinds = MOVE_CAUSES.get(move.reason, RESCHEDULING)
+    for index in range(start, len(events)):
+        if events[index].at == move.at and events[index].kind in kinds:
+            return index
+    before = [index for index, event in enumerate(events) if event.at <= move.at]
+    return before[-1] if before else -1

@@ -4,6 +4,10 @@ Each clock row carries its alert instants (`checkpoints`), the ones announced (`
 earliest unannounced one (`next_check_at`, indexed), so a tick over many open incidents reads only the
 few due rows; `incidents_for` then loads what the alerts need about their incidents in a fixed number
 of queries, however many fall due in one minute.
+
+A threshold is due once its instant has passed, never at it: a target met at its due instant is met
+(sqmsbot.domain.sla), so a tick at 09:30 must not call a 09:30 target missed — the 09:31 tick does, if
+it still is. Warn levels follow the same rule, so there is one rule to reason about.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ class DueThreshold:
 
 
 def due_thresholds(session: Session, *, now: datetime, limit: int = WATCH_BATCH) -> list[DueThreshold]:
-    """Thresholds crossed by `now` and not yet marked fired, oldest first.
+    """Thresholds passed before `now` and not yet marked fired, oldest first.
 
     One indexed range read on `next_check_at`: clocks with nothing due have a later (or no) check
     instant, so a tick over many open incidents touches only the few due rows.
@@ -62,7 +66,7 @@ def due_thresholds(session: Session, *, now: datetime, limit: int = WATCH_BATCH)
     """
     rows = session.scalars(
         select(IncidentTarget)
-        .where(IncidentTarget.next_check_at <= now)
+        .where(IncidentTarget.next_check_at < now)
         .order_by(IncidentTarget.next_check_at, IncidentTarget.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -71,14 +75,14 @@ def due_thresholds(session: Session, *, now: datetime, limit: int = WATCH_BATCH)
     for row in rows:
         fired = set(row.fired)
         for label, at in sorted(checkpoint_times(row).items(), key=lambda item: item[1]):
-            if at <= now and label not in fired:
+            if at < now and label not in fired:
                 found.append(DueThreshold(row.id, row.incident_id, row.target, label, at))
     return sorted(found, key=lambda due: (due.at, due.target_id))
 
 
 def any_due(session: Session, now: datetime) -> bool:
-    """Whether any clock has an alert due by `now`: the watch job's look before it claims a minute."""
-    first = select(IncidentTarget.id).where(IncidentTarget.next_check_at <= now).limit(1)
+    """Whether any clock has an alert due before `now`: the watch job's look before it claims a minute."""
+    first = select(IncidentTarget.id).where(IncidentTarget.next_check_at < now).limit(1)
     return session.scalar(first) is not None
 
 

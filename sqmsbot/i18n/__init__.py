@@ -1,11 +1,13 @@
 """Message catalogs (en, zh_CN) and the translator every reply is built with.
 
-Catalogs are TOML tables so translators see the structure; keys are dotted paths into them.
+Catalogs are TOML tables so translators see the structure; keys are dotted paths into them. A text
+that depends on a number is a table of plural forms (`one`, `other`, and `count`: the argument counted).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -55,6 +57,8 @@ class Translator:
 
     def __call__(self, key: str, **args: Any) -> str:
         template = self._texts.get(key)
+        if template is None and f"{key}.other" in self._texts:
+            template = self._plural(key, args)
         if template is None:
             log.error("missing catalog key %s in %s", key, self.locale)
             return key
@@ -65,8 +69,30 @@ class Translator:
             return template
 
     def has(self, key: str) -> bool:
-        return key in self._texts
+        return key in self._texts or f"{key}.other" in self._texts
+
+    def _plural(self, key: str, args: dict[str, Any]) -> str:
+        """A key whose text depends on a number is a table: `one` when it is 1, else `other`; its
+        `count` names the argument counted. English needs both ("1 working day", "2 working days");
+        Chinese says the same either way and repeats the text."""
+        counted = args.get(self._texts.get(f"{key}.count", "n"))
+        one = f"{key}.one"
+        return self._texts[one] if counted == 1 and one in self._texts else self._texts[f"{key}.other"]
 
 
 def translator(locale: str | None) -> Translator:
     return Translator(locale)
+
+
+def terminal_locale() -> str | None:
+    """The terminal's language, looked up the way gettext does (LANGUAGE, LC_ALL, LC_MESSAGES, LANG):
+    what the `sqmsbot` command itself prints follows `LANG=zh_CN.UTF-8` like any other program."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return normalise_locale(value.split(":")[0])
+    return None
+
+
+def terminal_translator() -> Translator:
+    return Translator(terminal_locale())

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
-from sqmsbot.domain.people import people_in
+from sqmsbot.domain.people import people_in, timezone_of
 from sqmsbot.i18n import Translator
 from sqmsbot.models import Person
 
@@ -54,10 +54,7 @@ def person_locale(person: Person, org: OrgConfig) -> str:
 
 
 def person_timezone(person: Person, org: OrgConfig) -> str:
-    if person.timezone:
-        return person.timezone
-    dept = org.department(person.department) if person.department else None
-    return dept.timezone if dept else org.timezone
+    return timezone_of(person, org)
 
 
 def channel_translator(org: OrgConfig, department: str) -> tuple[Translator, str]:

@@ -39,7 +39,9 @@ def incident_changed(
     incident: Incident,
     event: IncidentEvent,
     actor: Person,
+    released: Person | None = None,
 ) -> None:
+    """`released`: whoever held the incident before this change, told when it is taken from them."""
     if event.kind == "reported":
         _post_card(notifier, org, incident, incident.department)
         return
@@ -60,8 +62,11 @@ def incident_changed(
             session, platform=notifier.platform, department=event.to_value, roles=("lead", "manager")
         )[:1]:
             _dm(notifier, org, lead, incident, event, "notify.involved_dm", department=event.to_value)
-    elif event.kind == "assigned" and incident.assignee and incident.assignee.id != actor.id:
-        _dm(notifier, org, incident.assignee, incident, event, "notify.assigned_dm")
+    elif event.kind == "assigned":
+        if incident.assignee and incident.assignee.id != actor.id:
+            _dm(notifier, org, incident.assignee, incident, event, "notify.assigned_dm")
+        if released is not None and released.id != actor.id:
+            _dm(notifier, org, released, incident, event, "notify.unassigned_dm", by=actor.display_name)
     elif event.kind == "resolved" and incident.reporter.id != actor.id:
         _dm(notifier, org, incident.reporter, incident, event, "notify.resolved_dm")
     elif event.kind == "reopened" and incident.assignee and incident.assignee.id != actor.id:
@@ -77,7 +82,8 @@ def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, departmen
     key = card_key(incident, notifier.platform, department)
     if notifier.has(key):
         return False
-    return notifier.to_channel(key=key, channel=channel, message=card(incident, org=org, t=t, timezone=tz))
+    message = card(incident, org=org, t=t, timezone=tz, channel_of=department)
+    return notifier.to_channel(key=key, channel=channel, message=message)
 
 
 def _follow_up(
@@ -95,7 +101,7 @@ def _follow_up(
     if channel is None:
         return
     key = card_key(incident, notifier.platform, department)
-    line = event_line(event, org=org, t=t, timezone=tz)
+    line = event_line(event, org=org, t=t, timezone=tz, private=False)
     notifier.to_channel(
         key=f"incident:{incident.id}:event:{event.id}:{department}",
         channel=channel,
@@ -103,7 +109,8 @@ def _follow_up(
     )
     if not edit:
         return
-    edited = card(incident, org=org, t=t, timezone=tz).model_copy(update={"update_of": key})
+    edited = card(incident, org=org, t=t, timezone=tz, channel_of=department)
+    edited = edited.model_copy(update={"update_of": key})
     notifier.to_channel(
         key=f"incident:{incident.id}:edit:{event.id}:{department}", channel=channel, message=edited
     )
@@ -117,11 +124,13 @@ def _dm(
     event: IncidentEvent,
     key: str,
     department: str | None = None,
+    by: str = "",
 ) -> None:
     t = Translator(person_locale(person, org))
     tz = person_timezone(person, org)
-    intro = t(key, ref=ref(incident, org), department=department_name(org, department or "", t.locale))
-    body = card(incident, org=org, t=t, timezone=tz)
+    where = department_name(org, department or "", t.locale)
+    intro = t(key, ref=ref(incident, org), department=where, by=by)
+    body = card(incident, org=org, t=t, timezone=tz, private=True)
     message = Message(text=f"{intro}\n{title_line(incident, org, t)}", blocks=body.blocks)
     notifier.to_person(
         key=f"incident:{incident.id}:dm:{event.id}:{person.id}", person=person, message=message

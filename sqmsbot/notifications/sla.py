@@ -1,34 +1,43 @@
-"""SLA alerts (DESIGN §7): who hears that a commitment is at risk or missed, and what they are told.
+"""SLA alerts (DESIGN §7): who hears that a commitment is at risk or missed — once per event.
 
-Called by the `sla_watch` job once per threshold it has just marked fired, inside the same unit of work,
-so an alert and the mark that it was sent commit together. Every row has a dedupe key made of the
-incident, the target and the threshold (and the person, for a DM): a retried tick, a second replica or
-a re-run period can never send one twice.
+Called by the `sla_watch` job once per tick with the thresholds it has just marked fired, grouped by
+incident (`Alerts`), inside the same unit of work, so the messages and the marks commit together. A
+message carries the dedupe key of the threshold that leads it (sqmsbot.notifications.sla_tick): a
+retried tick, a second replica or a re-run period can never send one twice.
+
+Alerts are for people, not logs — a bot that sends thirty messages about one incident gets muted:
+- one message per reader per tick and incident, whatever the reasons: a department head who owns an
+  unassigned incident's breach and is also its first escalation step gets one message, not two; the
+  channel gets one top-level alert for a breach, with the escalations due at that instant in it;
+- warnings folded: a tick's warnings about one incident are one message; a warning within
+  FOLD_WINDOW of the last SLA message about the same incident to the same reader is not sent on its
+  own, as that message shows every clock of the incident with its due time and time left;
+- working hours: a private message outside the reader's working hours (sqmsbot.domain.working_hours)
+  waits in the outbox for the start of their next working period, unless it cannot wait (a P1's
+  breach or escalation). While one waits, later warnings about the same incident replace its content
+  (it says as of when), so the morning brings one message with the latest state, not a night's worth.
+  Channels are never held.
 
 Who is told:
-- a warning: the owning department's channel, in the thread under the incident card (the people
-  working it see it where they work), and the assignee if there is one;
+- a warning: the owning department's channel, in the thread under the incident card, and the
+  assignee if there is one;
 - a breach: a top-level alert in the channel (it must not hide in a thread), the card edited so its
-  clock shows the breach, and a DM to the owner — the assignee, else the department's lead;
-- an escalation step: a DM to everyone holding the step's role (owner; lead or manager of the owning
-  department; quality: the quality department and anyone with the quality role), and a line in the
-  card's thread saying who was told — or that nobody holds the role, so the gap is visible.
-
-Each message is in the reader's language and time zone, says which commitment, when it is (was) due
-and how much time is left (or how late it is), what to do next, the remedy promised to the customer
-once it is missed, and carries buttons for the next step (acknowledge, take it, resolve).
+  clock shows the breach, and the owner privately — the assignee, else the department's lead (a
+  manager if it has no lead);
+- an escalation step: everyone holding the step's role (owner; lead or manager of the owning
+  department; quality: the quality department and anyone with the quality role) privately, and the
+  channel told who was — or that nobody holds the role, so the gap is visible.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqmsbot.config import OrgConfig
-from sqmsbot.domain import sla
+from sqmsbot.domain import sla, working_hours
 from sqmsbot.i18n import Translator
-from sqmsbot.messages import Actions, Button, Context, Header, Message, Section
 from sqmsbot.models import Incident, Person
 from sqmsbot.notifications.audience import (
     Roster,
@@ -38,236 +47,145 @@ from sqmsbot.notifications.audience import (
     person_timezone,
 )
 from sqmsbot.notifications.incidents import card_key
-from sqmsbot.outbox import Notifier
-from sqmsbot.presenters.incident import card, department_name, next_steps, title_line
-from sqmsbot.presenters.sla import TARGET_KEYS, detail
-from sqmsbot.timefmt import local
+from sqmsbot.notifications.sla_text import Page, channel_breach, channel_thread, private
+from sqmsbot.notifications.sla_tick import Alerts, Crossed, Reader, warnings_only
+from sqmsbot.outbox import Notifier, Stored
+from sqmsbot.presenters.incident import card
 
 log = logging.getLogger(__name__)
 
-# The next steps an alert offers: the ones that stop or hand over a clock. Waiting, closing and the
-# like stay on the card.
-ALERT_VERBS = ("ack", "assign", "resolve")
-# Written out rather than built, so the catalog test sees every key this module asks for.
-TODO_KEYS = {
-    "acknowledge": "sla_alert.todo_acknowledge",
-    "first_response": "sla_alert.todo_first_response",
-    "resolve": "sla_alert.todo_resolve",
-}
-ROLE_KEYS = {
-    "owner": "sla_alert.role_owner",
-    "lead": "role.lead",
-    "manager": "role.manager",
-    "quality": "role.quality",
-}
+FOLD_WINDOW = timedelta(minutes=10)
+"""A warning this soon after the last SLA message about the same incident to the same reader is folded
+into it (not sent on its own): that message already shows the clock running out."""
+URGENT_PRIORITIES = ("P1",)
+"""Whose breaches and escalations reach people at once, working hours or not."""
 
 
-@dataclass(frozen=True)
-class Alert:
-    """One threshold just crossed on one clock of one incident, as the watch job hands it over."""
+def announce(*, notifier: Notifier, org: OrgConfig, alerts: Sequence[Alerts], roster: Roster) -> None:
+    """Write one tick's alerts into the outbox (the notifier's platform is the incidents').
 
-    incident: Incident
-    target: str
-    threshold: str  # warn:0.75 | breach | escalate:1:manager
-    now: datetime
-    ref: str  # SQ-42
-
-    @property
-    def kind(self) -> str:
-        return self.threshold.split(":")[0]
-
-    @property
-    def key(self) -> str:
-        """The dedupe key stem, e.g. `sla:SQ-42:resolve:warn:0.75`."""
-        return f"sla:{self.ref}:{self.target}:{self.threshold}"
+    The incidents should come with their clocks and timelines loaded
+    (sqmsbot.domain.sla_alerts.incidents_for) and `roster` be shared by the tick: then the tick costs a
+    few queries, not a few per alert — one more for the earlier messages that folding looks at."""
+    readers = {id(a): _readers(roster, notifier, a) for a in alerts}
+    told = {id(a): _told(roster, notifier, a) for a in alerts}
+    keys = [key for a in alerts for key in a.earlier_keys()]
+    keys += [key for a in alerts for r in readers[id(a)] for key in a.earlier_keys(r.person)]
+    earlier = notifier.stored(keys)
+    for a in alerts:
+        clocks = tuple(sla.clocks(org=org, incident=a.incident, now=a.now))
+        _channel(notifier, org, a, clocks, told[id(a)], earlier)
+        for reader in readers[id(a)]:
+            _private(notifier, org, a, clocks, reader, earlier)
 
 
-def announce(*, notifier: Notifier, org: OrgConfig, alert: Alert, roster: Roster) -> None:
-    """Write the alert's messages into the outbox (the notifier's platform is the incident's).
-
-    The incident should come with its clocks and timeline loaded (sqmsbot.domain.sla_alerts.incidents_for)
-    and `roster` be shared by the tick's alerts: then an alert costs no query of its own."""
-    # The clock is the same for every reader (only how it is shown differs): computed once per alert.
-    clock = next(
-        (c for c in sla.clocks(org=org, incident=alert.incident, now=alert.now) if c.target == alert.target),
-        None,
-    )
-    if alert.kind == "warn":
-        _warn(roster, notifier, org, alert, clock)
-    elif alert.kind == "breach":
-        _breach(roster, notifier, org, alert, clock)
-    elif alert.kind == "escalate":
-        _escalate(roster, notifier, org, alert, clock)
-    else:
-        log.error("unknown SLA threshold %r on %s", alert.threshold, alert.ref)
-
-
-def _warn(roster: Roster, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None) -> None:
-    percent = f"{float(alert.threshold.split(':')[1]) * 100:g}"
-    channel = _channel(notifier, org, alert.incident)
-    if channel is not None:
-        t, tz = channel_translator(org, alert.incident.department)
-        message = _message(
-            clock,
-            org,
-            alert,
-            t,
-            tz,
-            t("sla_alert.warn", ref=alert.ref, target=_target(alert, t), percent=percent),
-        )
-        notifier.to_channel(
-            key=alert.key,
-            channel=channel,
-            message=message.model_copy(update={"thread_of": _card(notifier, alert.incident)}),
-        )
-    if alert.incident.assignee is not None:
-        person = alert.incident.assignee
-        t, tz = _reader(person, org)
-        heading = t("sla_alert.warn", ref=alert.ref, target=_target(alert, t), percent=percent)
-        _dm(notifier, alert, person, _message(clock, org, alert, t, tz, heading, reader=person))
-
-
-def _breach(
-    roster: Roster, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None
+def _channel(
+    notifier: Notifier,
+    org: OrgConfig,
+    alerts: Alerts,
+    clocks: tuple[sla.Clock, ...],
+    told: dict[Crossed, list[Person]],
+    earlier: dict[str, Stored],
 ) -> None:
-    incident = alert.incident
-    channel = _channel(notifier, org, incident)
-    if channel is not None:
-        t, tz = channel_translator(org, incident.department)
-        heading = t("sla_alert.breach", ref=alert.ref, target=_target(alert, t))
-        notifier.to_channel(
-            key=alert.key, channel=channel, message=_message(clock, org, alert, t, tz, heading, loud=True)
-        )
-        # The card's clock line turns to "breached" where everyone looks at the incident.
-        edited = card(incident, org=org, t=t, timezone=tz, now=alert.now)
-        notifier.to_channel(
-            key=f"{alert.key}:card",
-            channel=channel,
-            message=edited.model_copy(update={"update_of": _card(notifier, incident)}),
-        )
-    owner, as_lead = _owner(roster, notifier, incident)
-    if owner is None:
-        log.warning("%s missed its %s commitment and nobody owns or leads it", alert.ref, alert.target)
-        return
-    t, tz = _reader(owner, org)
-    heading = t("sla_alert.breach", ref=alert.ref, target=_target(alert, t))
-    why = (
-        t("sla_alert.yours_as_lead", department=department_name(org, incident.department, t.locale))
-        if as_lead
-        else t("sla_alert.yours")
-    )
-    _dm(
-        notifier,
-        alert,
-        owner,
-        _message(clock, org, alert, t, tz, heading, reader=owner, why=why, loud=True),
-    )
-
-
-def _escalate(
-    roster: Roster, notifier: Notifier, org: OrgConfig, alert: Alert, clock: sla.Clock | None
-) -> None:
-    incident = alert.incident
-    role = alert.threshold.split(":")[2]
-    told = _holders(roster, notifier, incident, role)
-    for person in told:
-        t, tz = _reader(person, org)
-        heading = t("sla_alert.escalate", ref=alert.ref, target=_target(alert, t), role=t(ROLE_KEYS[role]))
-        owner = incident.assignee.mention if incident.assignee else t("sla_alert.nobody")
-        why = t("sla_alert.owner_is", owner=owner)
-        _dm(
-            notifier,
-            alert,
-            person,
-            _message(clock, org, alert, t, tz, heading, reader=person, why=why, loud=True),
-        )
-    channel = _channel(notifier, org, incident)
+    incident = alerts.incident
+    channel = department_channel(org, incident.department, notifier.platform)
     if channel is None:
         return
-    t, _tz = channel_translator(org, incident.department)
-    if told:
-        line = t(
-            "sla_alert.escalated_to",
-            ref=alert.ref,
-            target=_target(alert, t),
-            role=t(ROLE_KEYS[role]),
-            people=", ".join(p.mention for p in told),
-        )
-    else:
-        line = t(
-            "sla_alert.escalated_nobody",
-            ref=alert.ref,
-            target=_target(alert, t),
-            role=t(ROLE_KEYS[role]),
-            department=department_name(org, incident.department, t.locale),
-        )
-    notifier.to_channel(
-        key=alert.key, channel=channel, message=Message(text=line, thread_of=_card(notifier, incident))
+    t, tz = channel_translator(org, incident.department)
+    page = Page(org, alerts, clocks, t, tz)
+    breaches = alerts.of_kind("breach")
+    if breaches:
+        key = alerts.key(breaches[0])
+        notifier.to_channel(key=key, channel=channel, message=channel_breach(page, told))
+        # The card's clock lines turn to "breached" where everyone looks at the incident.
+        edited = card(incident, org=org, t=t, timezone=tz, now=alerts.now, channel_of=incident.department)
+        update = edited.model_copy(update={"update_of": _card(notifier, incident)})
+        notifier.to_channel(key=f"{key}:card", channel=channel, message=update)
+        return
+    lead = alerts.crossed[0]
+    if lead.kind == "warn" and _recent(earlier, alerts.earlier_keys(), alerts.now):
+        return  # folded into the message just before it
+    message = channel_thread(page, told).model_copy(update={"thread_of": _card(notifier, incident)})
+    notifier.to_channel(key=alerts.key(lead), channel=channel, message=message)
+
+
+def _private(
+    notifier: Notifier,
+    org: OrgConfig,
+    alerts: Alerts,
+    clocks: tuple[sla.Clock, ...],
+    reader: Reader,
+    earlier: dict[str, Stored],
+) -> None:
+    person, now = reader.person, alerts.now
+    urgent = alerts.incident.priority in URGENT_PRIORITIES and not reader.only_warnings
+    when = now if urgent else working_hours.deliver_at(org, person=person, now=now)
+    held = when > now
+    t = Translator(person_locale(person, org))
+    page = Page(org, alerts, clocks, t, person_timezone(person, org))
+    message = private(page, reader, held_since=now if held else None)
+    before = [earlier[key] for key in alerts.earlier_keys(person) if key in earlier]
+    if reader.only_warnings:
+        if held:
+            waiting = sorted((s for s in before if s.held(now)), key=lambda s: s.created_at, reverse=True)
+            # The morning brings the latest state, in one message: a held warning takes the new content
+            # (unless it went out meanwhile; then this one is held on its own).
+            if any(
+                warnings_only(s.key) and notifier.replace_held(key=s.key, message=message, not_before=when)
+                for s in waiting
+            ):
+                return
+            if any(not warnings_only(s.key) for s in waiting):
+                return  # a breach already waits for them, showing every clock
+        elif _recent(earlier, alerts.earlier_keys(person), now):
+            return  # folded into the message just before it
+    notifier.to_person(
+        key=alerts.key(reader.items[0], person),
+        person=person,
+        message=message,
+        not_before=when if held else None,
     )
 
 
-def _message(
-    clock: sla.Clock | None,
-    org: OrgConfig,
-    alert: Alert,
-    t: Translator,
-    tz: str,
-    heading: str,
-    *,
-    reader: Person | None = None,
-    why: str | None = None,
-    loud: bool = False,
-) -> Message:
-    """Heading, the incident in one line, the clock (due, left or late), the remedy once missed, whose
-    it is, what to do, and the buttons for it."""
-    incident = alert.incident
-    lines = [title_line(incident, org, t)]
-    if clock is not None:
-        lines.append(t("sla_alert.clock", target=_target(alert, t), detail=_detail(clock, t, tz)))
-    if alert.kind != "warn":
-        policy = org.sla.policy_for(incident.service, incident.priority)
-        if policy is not None and policy.remedy is not None:
-            lines.append(t("sla_alert.remedy", remedy=policy.remedy.get(t.locale)))
-    if why:
-        lines.append(why)
-    todo = t(TODO_KEYS[alert.target]) if alert.target in TODO_KEYS else ""
-    buttons = _buttons(incident, org, t, reader)
-    blocks: list[Header | Section | Context | Actions] = []
-    if loud:
-        blocks.append(Header(text=heading[:150]))
-        blocks.append(Section(text="\n".join(lines)))
-    else:
-        blocks.append(Section(text="\n".join([heading, *lines])))
-    if todo:
-        blocks.append(Context(text=todo))
-    if buttons:
-        blocks.append(Actions(buttons=tuple(buttons)))
-    text = [heading, *(f"  {line}" for line in lines)]
-    if todo:
-        text.append(f"  {todo}")
-    if buttons:
-        text.append("  " + "  ".join(f"[{b.label}: /{b.command}]" for b in buttons))
-    return Message(text="\n".join(text), blocks=tuple(blocks))
+def _recent(earlier: dict[str, Stored], keys: list[str], now: datetime) -> bool:
+    """Whether a message under one of `keys` was written within the fold window before `now`."""
+    return any(now - earlier[key].created_at < FOLD_WINDOW for key in keys if key in earlier)
 
 
-def _detail(clock: sla.Clock, t: Translator, tz: str) -> str:
-    """The clock as the card shows it, except at the breach minute itself: "missed just now" reads
-    better than "0m overdue"."""
-    just = clock.overdue is not None and clock.overdue < timedelta(minutes=1)
-    if clock.state == "breached" and clock.met_at is None and clock.due_at is not None and just:
-        return t("sla_alert.just_missed", due=local(clock.due_at, tz))
-    return detail(clock, t=t, timezone=tz)
+def _readers(roster: Roster, notifier: Notifier, alerts: Alerts) -> list[Reader]:
+    """Everyone this tick's alerts about one incident reach privately, each with all their reasons."""
+    incident = alerts.incident
+    readers: dict[int, Reader] = {}
+
+    def reach(person: Person, item: Crossed) -> Reader:
+        reader = readers.setdefault(person.id, Reader(person, []))
+        reader.add(item)
+        return reader
+
+    owner, as_lead = _owner(roster, notifier, incident)
+    for item in alerts.crossed:
+        if item.kind == "warn":
+            if incident.assignee is not None:
+                reach(incident.assignee, item)
+        elif item.kind == "breach":
+            if owner is None:
+                log.warning(
+                    "%s missed its %s commitment and nobody owns or leads it", alerts.ref, item.target
+                )
+                continue
+            reader = reach(owner, item)
+            reader.owner, reader.as_lead = True, as_lead
+        else:
+            for person in _holders(roster, notifier, incident, item.role):
+                reach(person, item)
+    return sorted(readers.values(), key=lambda r: (r.items[0].rank(), r.person.id))
 
 
-def _buttons(incident: Incident, org: OrgConfig, t: Translator, reader: Person | None) -> list[Button]:
-    """Acknowledge / take it / resolve, as far as the incident's state allows; no "take it" for the
-    person who already has it."""
-    mine = reader is not None and incident.assignee_id == reader.id
-    return [
-        b
-        for b in next_steps(incident, org=org, t=t)
-        if b.command.split()[1] in ALERT_VERBS and not (mine and b.command.split()[1] == "assign")
-    ]
+def _told(roster: Roster, notifier: Notifier, alerts: Alerts) -> dict[Crossed, list[Person]]:
+    """Who each escalation step reached: what the channel is told."""
+    return {
+        item: _holders(roster, notifier, alerts.incident, item.role) for item in alerts.of_kind("escalate")
+    }
 
 
 def _owner(roster: Roster, notifier: Notifier, incident: Incident) -> tuple[Person | None, bool]:
@@ -290,23 +208,6 @@ def _holders(roster: Roster, notifier: Notifier, incident: Incident, role: str) 
     if role == "quality":
         return roster.quality(platform=notifier.platform)
     return roster.department(platform=notifier.platform, department=incident.department, roles=(role,))
-
-
-def _dm(notifier: Notifier, alert: Alert, person: Person, message: Message) -> None:
-    notifier.to_person(key=f"{alert.key}:{person.id}", person=person, message=message)
-
-
-def _reader(person: Person, org: OrgConfig) -> tuple[Translator, str]:
-    return Translator(person_locale(person, org)), person_timezone(person, org)
-
-
-def _target(alert: Alert, t: Translator) -> str:
-    key = TARGET_KEYS.get(alert.target)
-    return t(key) if key else alert.target
-
-
-def _channel(notifier: Notifier, org: OrgConfig, incident: Incident) -> str | None:
-    return department_channel(org, incident.department, notifier.platform)
 
 
 def _card(notifier: Notifier, incident: Incident) -> str:

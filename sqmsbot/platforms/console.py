@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 import commands
 from sqmsbot.clock import ManualClock
+from sqmsbot.cmd.names import find_department, find_role
 from sqmsbot.cmd.request import CommandRequest
 from sqmsbot.config import OrgConfig
 from sqmsbot.domain.people import sandbox_person
@@ -23,7 +24,7 @@ from sqmsbot.errors import SqmsError
 from sqmsbot.i18n import Translator
 from sqmsbot.models import ROLES, Person
 from sqmsbot.outbox import Delivery, OutboxWorker
-from sqmsbot.platforms.console_clock import clock_command
+from sqmsbot.platforms.console_clock import clock_command, starting_clock
 from sqmsbot.platforms.console_render import delivery_text, indent
 from sqmsbot.presenters.incident import department_name
 from sqmsbot.runtime import Runtime
@@ -61,11 +62,14 @@ class Console:
     """One person at a keyboard, able to be anyone in the sandbox organisation."""
 
     def __init__(self, runtime: Runtime, *, write: Write = print, name: str = "me") -> None:
-        # The sandbox's time moves only when told (`:clock`), starting at the real now.
+        # The sandbox's time moves only when told (`:clock`), starting at the real now, or where an
+        # earlier console on this store left it if that is later (never before what is stored).
+        start = starting_clock(runtime.db, runtime.clock.now())
         if isinstance(runtime.clock, ManualClock):
             clock = runtime.clock
+            clock.set(start.now())
         else:
-            clock = ManualClock(runtime.clock.now())
+            clock = start
             runtime = dataclasses.replace(runtime, clock=clock)
         self.clock = clock
         self.runtime = runtime
@@ -74,7 +78,10 @@ class Console:
         self.channel = runtime.org.departments[0].channel(PLATFORM) or "#general"
         self.worker = OutboxWorker(runtime.db, ConsoleDeliverer(write, runtime.org), runtime.clock)
         self.locale = runtime.org.default_locale
-        self._become(name, None, None)
+        if self._become(name, None, None).department is None:
+            # The sandbox's own person works in the first department, whose channel the console
+            # starts in: a new user can report and work an incident at once; `:as` changes it.
+            self._become(name, None, runtime.org.departments[0].key)
 
     @property
     def prompt(self) -> str:
@@ -136,9 +143,6 @@ class Console:
         return True
 
     def _as(self, words: list[str]) -> None:
-        t = self.t
-        role = next((w.lower() for w in words[1:] if w.lower() in ROLES), None)
-        dept = next((w.lower() for w in words[1:] if w.lower() not in ROLES), None)
         # Printable names only: a NUL would not even fit in PostgreSQL, an escape would repaint the terminal.
         if (
             not words
@@ -148,6 +152,11 @@ class Console:
         ):
             self._bad_as()
             return
+        placed = self._role_and_department(words[1:])
+        if placed is None:
+            self._bad_as()
+            return
+        role, dept = placed
         try:
             person = self._become(words[0], role, dept)
         except SqmsError:
@@ -167,6 +176,20 @@ class Console:
                 department=department,
             )
         )
+
+    def _role_and_department(self, words: list[str]) -> tuple[str | None, str | None] | None:
+        """`ROLE DEPT` by position, so that `:as lin quality quality` is a quality officer in the quality
+        department; one word is a role if it names one, else a department. Names work as well as keys
+        (`质量专员`, `财务部`). None when a word names nothing."""
+        org = self.runtime.org
+        if len(words) == 2:
+            role, dept = find_role(words[0]), find_department(org, words[1])
+            return None if role is None or dept is None else (role, dept)
+        if len(words) == 1:
+            role = find_role(words[0])
+            dept = None if role is not None else find_department(org, words[0])
+            return None if role is None and dept is None else (role, dept)
+        return None, None
 
     def _bad_as(self) -> None:
         departments = ", ".join(self.runtime.org.department_by_key)

@@ -5,6 +5,9 @@
 job period that falls due in between — through the same claims as the real scheduler, so a period the
 console ran is never run again by a bot sharing its store — then delivers what the jobs sent.
 Time never moves backwards: stored events would otherwise come before the ones that caused them.
+For the same reason the clock outlives the console: each move is kept in the store
+(`stored_values["console_clock"]`), and a console opened later on that store starts from it, or from
+the real now if that is later, so a second session never stamps events before the first one's.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqmsbot.clock import ManualClock
+from sqmsbot.db import Database
 from sqmsbot.i18n import Translator
+from sqmsbot.models import StoredValue
 from sqmsbot.outbox import OutboxWorker
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import Outcome, run_due
@@ -26,6 +31,39 @@ from sqmsbot.timefmt import local
 MAX_SPAN = timedelta(days=31)
 SPAN = re.compile(r"^\+((?:\d{1,5}[wdhm])+)$")
 UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+CLOCK_KEY = "console_clock"  # a stored value, not a catalog key
+
+
+def _instant(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:  # a clock that cannot be read is no clock: the next move overwrites it
+        return None
+
+
+def stored_clock(db: Database) -> datetime | None:
+    """Where an earlier console on this store left its clock, if one moved it."""
+    with db.transaction() as session:
+        row = session.get(StoredValue, CLOCK_KEY)
+        return _instant(row.value if row is not None else None)
+
+
+def keep_clock(db: Database, instant: datetime) -> None:
+    """Remember the console's time for the next console on this store; it never moves back."""
+    with db.transaction() as session:
+        row = session.get(StoredValue, CLOCK_KEY, with_for_update=True)
+        if row is None:
+            session.add(StoredValue(key=CLOCK_KEY, value=instant.isoformat(), updated_at=instant))
+            return
+        before = _instant(row.value)
+        if before is None or before < instant:
+            row.value, row.updated_at = instant.isoformat(), instant
+
+
+def starting_clock(db: Database, now: datetime) -> ManualClock:
+    """The console's clock at start: the later of the real now and where the last console left it."""
+    stored = stored_clock(db)
+    return ManualClock(max(now, stored) if stored is not None else now)
 
 
 def parse_target(text: str, *, now: datetime, timezone: str) -> datetime:
@@ -65,6 +103,7 @@ def clock_command(
         write(t("clock.too_far", days=MAX_SPAN.days))
         return
     outcomes = run_due(runtime, now, target)
+    keep_clock(runtime.db, clock.now())
     write(t("clock.moved", time=local(clock.now(), zone)))
     for line in summary(outcomes, t, zone):
         write(line)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqmsbot.config import OrgConfig
-from sqmsbot.domain.accountability import ref
+from sqmsbot.domain.accountability import ALSO_MISSED, missed_targets, ref
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Context, Header, Message, Section
 from sqmsbot.models import AccountabilityRecord
@@ -16,15 +16,27 @@ STATUS_KEYS = {
     "dismissed": "account.status.dismissed",
 }
 REASON_KEYS = {"sla_breach": "account.reason.sla_breach"}
+# A draft that lists several missed commitments of one incident (one breach episode).
+SEVERAL_REASON_KEYS = {"sla_breach": "account.reason.sla_breaches"}
 DONE_KEYS = {"confirmed": "account.done.confirmed", "dismissed": "account.done.dismissed"}
 
 
 def _reason(record: AccountabilityRecord, *, org: OrgConfig, t: Translator) -> str:
     incident = f"{org.ref_prefix}-{record.incident_id}" if record.incident_id is not None else ""
-    target = t(TARGET_KEYS[record.target]) if record.target in TARGET_KEYS else (record.target or "")
+    targets = [_target(name, t) for name in missed_targets(record)]
+    several = SEVERAL_REASON_KEYS.get(record.reason_key) if len(targets) > 1 else None
     key = REASON_KEYS.get(record.reason_key)
-    text = t(key, target=target, incident=incident) if key else record.reason_key
+    if several:
+        text = t(several, targets=t("format.list_join").join(targets), incident=incident)
+    elif key:
+        text = t(key, target=targets[0] if targets else "", incident=incident)
+    else:
+        text = record.reason_key
     return f"{text}: {record.reason_text}" if record.reason_text else text
+
+
+def _target(name: str, t: Translator) -> str:
+    return t(TARGET_KEYS[name]) if name in TARGET_KEYS else name
 
 
 def record_lines(record: AccountabilityRecord, *, org: OrgConfig, t: Translator, timezone: str) -> list[str]:
@@ -43,7 +55,9 @@ def record_lines(record: AccountabilityRecord, *, org: OrgConfig, t: Translator,
         lines.append("    " + t("account.evidence", at=local(record.evidence_at, timezone)))
     for event in record.events:
         at = local(event.at, timezone)
-        if event.actor is None:
+        if event.action == ALSO_MISSED:
+            lines.append("    " + t("account.step_also", target=_target(event.note or "", t), at=at))
+        elif event.actor is None:
             lines.append("    " + t("account.step_system", at=at))
         else:
             step = t(STATUS_KEYS.get(event.to_status, event.to_status))

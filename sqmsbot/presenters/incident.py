@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import object_session
-
 from sqmsbot.config import OrgConfig
 from sqmsbot.domain import sla
 from sqmsbot.domain.incident_queries import Page
@@ -21,6 +19,7 @@ from sqmsbot.presenters.sla import clock_lines, move_line
 from sqmsbot.timefmt import local
 
 DESCRIPTION_LIMIT = 2900
+CUSTOMER_FIELDS = ("customer_ref", "description")  # what only those working on it may read
 TIMELINE_LIMIT = 60
 
 
@@ -47,11 +46,25 @@ def title_line(incident: Incident, org: OrgConfig, t: Translator) -> str:
 
 
 def card(
-    incident: Incident, *, org: OrgConfig, t: Translator, timezone: str, now: datetime | None = None
+    incident: Incident,
+    *,
+    org: OrgConfig,
+    t: Translator,
+    timezone: str,
+    now: datetime | None = None,
+    private: bool = False,
+    channel_of: str | None = None,
+    viewer: Person | None = None,
 ) -> Message:
     """The incident card: what it is, where it stands, its commitment clocks, and the next steps.
 
     `now` is when the reader sees it; a card posted for a change is seen at that change (`updated_at`).
+    What it says of the customer depends on who reads it (README "Who may do what"): a `private`
+    card, for one person already allowed to see it, carries everything; a channel card never carries
+    the customer's reference (a phone or ID number has no place where a whole channel reads), and
+    the description only in the owning department's channel (`channel_of`). Buttons are the next
+    steps the workflow allows: in the owner's channel by state, on a card for one `viewer` by what
+    they may do, and none in a helping department's channel (it notes; it does not work the incident).
     """
     loc = t.locale
     r = ref(incident, org)
@@ -71,7 +84,12 @@ def card(
     if incident.category:
         fields.append(F(label=t("fields.category"), value=t("category." + incident.category)))
     if incident.customer_ref:
-        fields.append(F(label=t("fields.customer_ref"), value=incident.customer_ref))
+        shown = incident.customer_ref if private else t("incident.customer_ref_hidden", ref=r)
+        fields.append(F(label=t("fields.customer_ref"), value=shown))
+    if incident.duplicates:
+        fields.append(F(label=t("fields.duplicates"), value=str(len(incident.duplicates))))
+    if incident.duplicate_of_id is not None:
+        fields.append(F(label=t("fields.duplicate_of"), value=f"{org.ref_prefix}-{incident.duplicate_of_id}"))
     if incident.resolution and incident.status in ("resolved", "closed"):
         fcr = t("incident.fcr_badge") if incident.first_contact_resolution else ""
         fields.append(F(label=t("fields.resolution"), value=clip(incident.resolution, 500) + fcr))
@@ -82,22 +100,24 @@ def card(
     clocks = clock_lines(incident, org=org, t=t, timezone=timezone, now=now or incident.updated_at)
     if clocks:
         blocks.append(Section(text="\n".join(clocks)))
-    if incident.description:
-        blocks.append(Section(text=clip(incident.description, DESCRIPTION_LIMIT)))
+    description = incident.description if private or channel_of == incident.department else None
+    if description:
+        blocks.append(Section(text=clip(description, DESCRIPTION_LIMIT)))
     involved = ""
     if incident.involvements:
         names = ", ".join(department_name(org, i.department, loc) for i in incident.involvements)
         involved = t("incident.involved_line", departments=names)
         blocks.append(Context(text=involved))
-    buttons = next_steps(incident, org=org, t=t)
+    helping = channel_of is not None and channel_of != incident.department
+    buttons = [] if helping else next_steps(incident, org=org, t=t, viewer=viewer)
     if buttons:
         blocks.append(Actions(buttons=tuple(buttons)))
     text_lines = [title_line(incident, org, t)] + [
         "  " + t("format.label_value", label=f.label, value=f.value) for f in fields
     ]
     text_lines += [f"  {line}" for line in clocks]
-    if incident.description:
-        text_lines.append("  " + clip(incident.description, DESCRIPTION_LIMIT))
+    if description:
+        text_lines.append("  " + clip(description, DESCRIPTION_LIMIT))
     if involved:
         text_lines.append("  " + involved)
     if buttons:
@@ -120,14 +140,22 @@ def next_steps(
     ]
 
 
-def event_line(event: IncidentEvent, *, org: OrgConfig, t: Translator, timezone: str) -> str:
-    """One timeline entry: when, who, what changed, and why."""
+def event_line(
+    event: IncidentEvent, *, org: OrgConfig, t: Translator, timezone: str, private: bool = True
+) -> str:
+    """One timeline entry: when, who, what changed, and why.
+
+    Not `private` (a channel's thread): an edit of the customer's details does not repeat them.
+    """
     who = event.actor.display_name if event.actor else t("incident.system")
     what = t("event." + event.kind, **_event_args(event, org, t))
     line = f"{local(event.at, timezone)} · {who} · {what}"
     if event.kind == "resolved" and (event.to_value or "").endswith(":fcr"):
         line += t("incident.fcr_badge")
-    if event.note and event.kind != "reported":
+    if event.kind == "edited":
+        if event.note and (private or event.to_value not in CUSTOMER_FIELDS):
+            line += t("incident.was", old=clip(event.note, 200))
+    elif event.note and event.kind != "reported":
         line += f" — {clip(event.note, 500)}"
     return line
 
@@ -140,22 +168,38 @@ def _event_args(event: IncidentEvent, org: OrgConfig, t: Translator) -> dict[str
             return department_name(org, value, t.locale)
         if event.kind in ("acknowledged", "waiting", "resumed", "resolved", "reopened", "closed", "reported"):
             return t("status." + value.split(":")[0])
+        if event.kind == "edited":
+            return t("fields." + value) if t.has("fields." + value) else value
+        if event.kind == "duplicate_linked":
+            return f"{org.ref_prefix}-{value}"
         return value
 
-    return {"from": show(event.from_value), "to": show(event.to_value)}
+    args = {"from": show(event.from_value), "to": show(event.to_value)}
+    if event.kind == "duplicate":
+        args["to"] = f"{org.ref_prefix}-{event.incident.duplicate_of_id}"
+    return args
 
 
 def timeline(
-    incident: Incident, *, org: OrgConfig, t: Translator, timezone: str, now: datetime | None = None
+    incident: Incident,
+    *,
+    org: OrgConfig,
+    t: Translator,
+    timezone: str,
+    now: datetime | None = None,
+    viewer: Person | None = None,
 ) -> Message:
-    """`show`: the card followed by every event and due-time move, oldest first."""
-    head = card(incident, org=org, t=t, timezone=timezone, now=now)
-    session = object_session(incident)
-    entries = [(e.at, 0, event_line(e, org=org, t=t, timezone=timezone)) for e in incident.events]
-    if session is not None:
-        entries += [(m.at, 1, move_line(m, t=t, timezone=timezone)) for m in sla.moves(session, incident)]
-    entries.sort(key=lambda entry: (entry[0], entry[1]))
-    lines = [line for _, _, line in entries[-TIMELINE_LIMIT:]]
+    """`show`: the card followed by every event and due-time move, oldest first; for a reader the
+    domain allows to see the customer's details (`incident_workflow.can_see_customer`)."""
+    head = card(incident, org=org, t=t, timezone=timezone, now=now, private=True, viewer=viewer)
+    # In the order things happened: a due-time move right after the event that caused it.
+    entries = [
+        event_line(entry, org=org, t=t, timezone=timezone)
+        if isinstance(entry, IncidentEvent)
+        else move_line(entry, t=t, timezone=timezone)
+        for entry in sla.timeline(incident)
+    ]
+    lines = entries[-TIMELINE_LIMIT:]
     if len(entries) > TIMELINE_LIMIT:
         lines.insert(0, t("incident.timeline_older", n=len(entries) - TIMELINE_LIMIT))
     body = t("incident.timeline_title") + "\n" + "\n".join(lines)

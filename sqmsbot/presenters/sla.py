@@ -1,6 +1,9 @@
 """How commitments look in chat: clock lines on cards, due-time moves in timelines, `/sla` replies.
 
 Instants are shown in the reader's time zone; durations the way people say them (timefmt.duration).
+Time left speaks the target's own time: on a business calendar it is business time, said so, and in
+hours rather than days (a "day" of business time would read as a calendar day, or as the policy's
+working day — 27 business hours is "27h of business time", not "1d 3h").
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ REASON_KEYS = {
     "reopened": "sla.reason.reopened",
     "transferred": "sla.reason.transferred",
     "dropped": "sla.reason.dropped",
+    "service": "sla.reason.service",
+    "duplicate": "sla.reason.duplicate",
 }
 
 
@@ -60,15 +65,30 @@ def _line(clock: sla.Clock, *, t: Translator, timezone: str) -> str:
 def detail(clock: sla.Clock, *, t: Translator, timezone: str) -> str:
     """What matters about a clock in its state: the time left, when it was met, how late it is."""
     due = local(clock.due_at, timezone) if clock.due_at else ""
+    left = _left(clock, t)
     if clock.state == "running":
-        return t("sla.line.running", due=due, left=duration(clock.left or timedelta(0), t))
+        return t("sla.line.running_business" if clock.business else "sla.line.running", due=due, left=left)
     if clock.state == "paused":
-        return t("sla.line.paused", left=duration(clock.left or timedelta(0), t))
+        return t("sla.line.paused", left=left)
     if clock.state == "met" and clock.met_at:
         return t("sla.line.met", at=local(clock.met_at, timezone))
     if clock.met_at:
         return t("sla.line.met_late", due=due, at=local(clock.met_at, timezone))
     return t("sla.line.breached", due=due, overdue=duration(clock.overdue or timedelta(0), t))
+
+
+def _left(clock: sla.Clock, t: Translator) -> str:
+    span = clock.left or timedelta(0)
+    return business_duration(span, t) if clock.business else duration(span, t)
+
+
+def business_duration(span: timedelta, t: Translator) -> str:
+    """`27h 30m`, `45m`: business time in hours and minutes, never days (see the module docstring)."""
+    hours, minutes = divmod(max(0, int(span.total_seconds() // 60)), 60)
+    parts = [t("time.hours", n=hours)] if hours else []
+    if minutes or not hours:
+        parts.append(t("time.minutes", n=minutes))
+    return t("time.join").join(parts)
 
 
 def move_line(move: IncidentTargetMove, *, t: Translator, timezone: str) -> str:

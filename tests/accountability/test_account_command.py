@@ -72,7 +72,7 @@ def test_the_subject_cannot_decide_and_a_note_is_required(
     refused = as_(transcript, "li", '/account dismiss AR-1 "It was lunch time"').reply
     assert "Only the subject's managers or the quality team may decide on this record" in refused
     missing = as_(transcript, "zhao", "/account confirm AR-1").reply
-    assert "note is missing" in missing
+    assert "Missing NOTE." in missing
     assert "draft" in say(transcript, "/account").reply.splitlines()[1]
 
 

@@ -120,9 +120,49 @@ def test_a_breach_drafts_one_record_for_the_owner_however_often_it_is_announced(
     assert [(e.action, e.actor, e.from_status, e.to_status) for e in record.events] == [
         ("drafted", None, None, "draft")
     ]
-    # Another target of the same incident is other evidence: its own draft.
+    # Another commitment of the same incident missed while the draft waits: the same draft lists it.
     other = desk.breach(incident, "first_response")
-    assert other is not None and other.id != record.id
+    assert other is record
+    assert _records(desk.session) == 1
+    assert accountability.missed_targets(record) == ["acknowledge", "first_response"]
+    assert [(e.action, e.from_status, e.to_status, e.note) for e in record.events] == [
+        ("drafted", None, "draft", None),
+        ("also_missed", "draft", "draft", "first_response"),
+    ]
+    assert desk.breach(incident, "first_response") is record  # announced again: nothing new
+    assert len(record.events) == 2
+
+
+def test_a_breach_after_the_draft_was_decided_starts_a_new_episode(desk: Desk) -> None:
+    incident = desk.incident()
+    first = desk.breach(incident)
+    assert first is not None
+    accountability.dismiss(
+        desk.session,
+        record=first,
+        actor=desk["zhao"],
+        note="The queue sensor was wrong",
+        now=desk.clock.now(),
+    )
+    later = desk.breach(incident, "first_response")
+    assert later is not None and later.id != first.id  # the manager has not judged this one yet
+    assert (later.status, later.target, accountability.missed_targets(first)) == (
+        "draft",
+        "first_response",
+        ["acknowledge"],
+    )
+
+
+def test_a_breach_with_someone_else_owning_it_is_their_own_draft(desk: Desk) -> None:
+    incident = desk.incident()
+    first = desk.breach(incident)
+    assert first is not None
+    incidents.assign(
+        desk.session, incident=incident, actor=desk["wang"], assignee=desk["sun"], now=desk.clock.now()
+    )
+    later = desk.breach(incident, "first_response")
+    assert later is not None and later.id != first.id
+    assert (later.subject.display_name, first.subject.display_name) == ("sun", "li")
 
 
 def test_no_owner_no_draft(desk: Desk) -> None:

@@ -35,7 +35,7 @@ REPORT = "/incident report [P1-P4] SERVICE"
 TEN_KB_TITLE = "x" * 10_000
 
 CASES = [
-    Case("empty report", "/incident report", ("service is missing",), REPORT),
+    Case("empty report", "/incident report", ("Missing SERVICE.",), REPORT),
     Case("unknown service", '/incident report P2 teleport "Lost"', ("“teleport”", "hotline"), REPORT),
     Case(
         "priority P9", '/incident report P9 hotline "x"', ("“P9” is not a valid priority", "P1, P2"), REPORT
@@ -96,10 +96,10 @@ CASES = [
         ("Only a resolved incident can be closed (status: Acknowledged)",),
         "/incident close",
     ),
-    Case("resolve without a note", "/incident resolve SQ-1", ("note is missing",), "/incident resolve"),
-    Case("reopen without a reason", "/incident reopen SQ-2", ("note is missing",), "/incident reopen"),
+    Case("resolve without a note", "/incident resolve SQ-1", ("Missing RESOLUTION.",), "/incident resolve"),
+    Case("reopen without a reason", "/incident reopen SQ-2", ("Missing REASON.",), "/incident reopen"),
     Case(
-        "priority without a reason", "/incident priority SQ-1 P1", ("note is missing",), "/incident priority"
+        "priority without a reason", "/incident priority SQ-1 P1", ("Missing REASON.",), "/incident priority"
     ),
     Case(
         "transfer to an unknown department",
@@ -131,7 +131,10 @@ CASES = [
     Case("page=0", "/incident list page=0", ("page", "“0”"), "/incident list"),
     Case("page=abc", "/incident list page=abc", ("page", "“abc”"), "/incident list"),
     Case(
-        "page past the end", "/incident list page=7", ("There is no page 7; there are 1",), "/incident list"
+        "page past the end",
+        "/incident list page=7",
+        ("There is no page 7; there is only 1.",),
+        "/incident list",
     ),
     Case("unknown status", "/incident list status=bogus", ("“bogus”", "status"), "/incident list"),
     Case("unknown department in list", "/incident list dept=narnia", ("“narnia”",), "/incident list"),
@@ -157,7 +160,7 @@ ZH_CASES = [
         ("只有已解决的事件可以关闭（状态：已受理）",),
         "/incident close",
     ),
-    Case("resolve without a note", "/incident resolve SQ-1", ("缺少备注。",), "/incident resolve"),
+    Case("resolve without a note", "/incident resolve SQ-1", ("缺少处理结果。",), "/incident resolve"),
     Case(
         "another department's incident",
         '/incident note SQ-1 "mine now"',

@@ -192,9 +192,10 @@ def test_notifications_reach_the_right_channels_and_people(transcript: Transcrip
         "service: Billing",
         "department: Finance",
         "reporter: @me",
-        "customer ref: C-1042",
+        "customer ref: 🔒 see /incident show SQ-1",  # a whole channel reads it: the number stays out
     ):
         assert line in card
+    assert "C-1042" not in card
     assert "[Acknowledge: /incident ack SQ-1]" in card
 
     acked = as_(transcript, "zhao", "/incident ack SQ-1")

@@ -13,7 +13,7 @@ ZH_SET = "好的，以后我会用简体中文回复你。"
 
 @pytest.fixture
 def team(transcript: Transcript) -> Transcript:
-    transcript(":as li member ops", ":as zhao member logistics", ":as me")
+    transcript(":as li member ops", ":as zhao member logistics", ":as drifter", ":as me")
     return transcript
 
 
@@ -50,13 +50,17 @@ def test_sq_me(team: Transcript) -> None:
     assert as_(transcript, "li", "/sq me").reply == (
         "li · role: member · department: Customer Service · language: English · time zone: Asia/Shanghai"
     )
+    # the sandbox's own person starts in the first department, so a new user can work incidents at once
     assert as_(transcript, "me", "/sq me").reply == (
-        "me · role: admin · department: no department · language: English · time zone: Asia/Shanghai"
+        "me · role: admin · department: Customer Service · language: English · time zone: Asia/Shanghai"
+    )
+    assert as_(transcript, "drifter", "/sq me").reply == (
+        "drifter · role: member · department: no department · language: English · time zone: Asia/Shanghai"
     )
     say(transcript, "/sq lang zh_CN")
     assert (
         say(transcript, "/sq me").reply
-        == "me · 角色：管理员 · 部门：无部门 · 语言：简体中文 · 时区：Asia/Shanghai"
+        == "drifter · 角色：员工 · 部门：无部门 · 语言：简体中文 · 时区：Asia/Shanghai"
     )
     assert say(transcript, "/sq 我").reply == say(transcript, "/sq me").reply
 
@@ -65,15 +69,19 @@ def test_sq_people_lists_everyone_grouped_by_department(team: Transcript) -> Non
     transcript = team
     # the same order on SQLite and PostgreSQL: people without a department last
     assert say(transcript, "/sq people").reply == (
-        "People\n@zhao · member · Logistics\n@li · member · Customer Service\n@me · admin · no department"
+        "People\n@zhao · member · Logistics\n@li · member · Customer Service\n"
+        "@me · admin · Customer Service\n@drifter · member · no department"
     )
-    assert say(transcript, "/sq people ops").reply == "People\n@li · member · Customer Service"
+    assert say(transcript, "/sq people ops").reply == (
+        "People\n@li · member · Customer Service\n@me · admin · Customer Service"
+    )
     assert say(transcript, "/sq people dept=logistics").reply == "People\n@zhao · member · Logistics"
     assert say(transcript, "/sq people finance").reply == "Nobody here yet."
     refused = say(transcript, "/sq people narnia").reply
     assert refused.startswith("⚠️ There is no department “narnia”.")
     say(transcript, "/sq lang zh_CN")
-    assert say(transcript, "/sq people ops").reply == "人员\n@li · 成员 · 客户服务部"
+    ops = "人员\n@li · 员工 · 客户服务部\n@me · 管理员 · 客户服务部"
+    assert say(transcript, "/sq people ops").reply == ops
 
 
 def test_admins_set_roles_and_departments_and_it_changes_what_people_may_do(team: Transcript) -> None:
@@ -95,9 +103,9 @@ def test_admins_set_roles_and_departments_and_it_changes_what_people_may_do(team
 
     say(transcript, ":as me")
     say(transcript, "/sq lang zh_CN")
-    assert say(transcript, "/sq admin role @li manager").reply == "li 的角色：组长 → 经理。"
+    assert say(transcript, "/sq admin role @li manager").reply == "li 的角色：主管 → 经理。"
     assert say(transcript, "/sq admin dept @li ops").reply == "li 现在属于客户服务部。"
-    assert say(transcript, "/sq 管理 role @zhao quality").reply == "zhao 的角色：成员 → 质量。"
+    assert say(transcript, "/sq 管理 role @zhao quality").reply == "zhao 的角色：员工 → 质量专员。"
     assert "role: quality" in as_(transcript, "zhao", "/sq me").reply
 
 

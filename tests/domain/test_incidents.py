@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from sqmsbot.clock import ManualClock
 from sqmsbot.domain import incidents
 from sqmsbot.domain.incident_queries import Page, list_incidents
+from sqmsbot.domain.incident_workflow import WORKFLOW
+from sqmsbot.domain.workflow import describe
 from sqmsbot.errors import Forbidden, InvalidTransition, NotFound, UsageError
 from sqmsbot.models import Incident, IncidentEvent, Person
 from sqmsbot.runtime import Runtime
@@ -797,3 +799,43 @@ def test_list_pagination(many: World) -> None:
     assert (refused.value.key, refused.value.args_) == ("errors.no_such_page", {"page": 4, "pages": 3})
     empty = list_incidents(s, actor=li, scope="all", service="app", page=1)
     assert (empty.items, empty.total, empty.pages) == ([], 0, 1)
+
+
+def test_taking_a_new_incident_acknowledges_it_and_stops_the_acknowledge_clock(world: World) -> None:
+    w = world
+    incident = incident_in(w, "new")
+    incidents.assign(w.session, incident=incident, actor=w["li"], assignee=w["li"], now=w.tick())
+    assert (incident.status, incident.acknowledged_at, incident.assignee) == ("acknowledged", w.now, w["li"])
+    assert [e.kind for e in incident.events] == ["reported", "acknowledged", "assigned"]
+    ack = next(row for row in incident.targets if row.target == "acknowledge")
+    assert ack.met_at == w.now
+
+
+def test_a_lead_giving_a_new_incident_to_someone_leaves_it_for_them_to_acknowledge(world: World) -> None:
+    w = world
+    incident = incident_in(w, "new")
+    incidents.assign(w.session, incident=incident, actor=w["wang"], assignee=w["li"], now=w.tick())
+    assert incident.status == "new" and incident.acknowledged_at is None
+
+
+def test_a_member_takes_an_unassigned_incident_but_only_leads_reassign(world: World) -> None:
+    w = world
+    w.person("wu", "member", "ops")
+    incident = incident_in(w, "assigned")  # held by li
+    for verb in ("take", "give"):
+        with pytest.raises(Forbidden) as refused:
+            assignee = w["wu"] if verb == "take" else w["chen"]
+            incidents.assign(w.session, incident=incident, actor=w["wu"], assignee=assignee, now=w.tick())
+        assert refused.value.key == "errors.incident.reassign_lead", verb
+    incidents.assign(w.session, incident=incident, actor=w["li"], assignee=w["wu"], now=w.tick())  # hand on
+    assert incident.assignee is w["wu"]
+    incidents.release(w.session, incident=incident, actor=w["wu"], now=w.tick())
+    assert incident.assignee is None
+
+
+def test_the_workflow_table_decides_the_buttons_and_describes_every_verb(world: World) -> None:
+    incident = incident_in(world, "resolved")
+    assert [t.verb for t in WORKFLOW.available(incident)] == ["close", "reopen"]
+    assert [t.verb for t in WORKFLOW.available(incident, world["zhao"])] == []  # another department
+    verbs = [verb for verb, *_ in describe(WORKFLOW)]
+    assert {"ack", "assign", "note", "resolve", "close", "reopen", "duplicate", "transfer"} <= set(verbs)

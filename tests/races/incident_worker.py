@@ -6,12 +6,14 @@ Each process is a separate Python interpreter with its own engine, the way two S
 the inbound worker's processes are. It types random lifecycle commands (as random people of the
 owning department) at the incidents SQ-1…SQ-INCIDENTS through the real dispatcher, and prints one
 JSON line: per verb, how many replies said it was done (✅), refused it (⚠️), or broke (anything
-else). The test then checks that every ✅ left exactly one event and every history is a legal walk.
+else), and how many times a command lost a race and was decided again. The test then checks that
+every ✅ left exactly one event and every history is a legal walk.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import sys
@@ -37,8 +39,20 @@ LINES = {
 }
 
 
+class _Races(logging.Handler):
+    """Counts the commands the dispatcher ran again because another process changed the row first."""
+
+    lost = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lost += "lost a race" in record.getMessage()
+
+
 def main(url: str, incidents: int, count: int, seed: int) -> dict[str, object]:
     rng = random.Random(seed)
+    races = _Races()
+    logging.getLogger("sqmsbot.cmd.dispatch").addHandler(races)
+    logging.getLogger("sqmsbot.cmd.dispatch").setLevel(logging.INFO)
     runtime = Runtime(
         settings=Settings(database_url=url, config=EXAMPLE_ORG_FILE),
         org=load_org_config(EXAMPLE_ORG_FILE),
@@ -59,7 +73,7 @@ def main(url: str, incidents: int, count: int, seed: int) -> dict[str, object]:
                 outcomes[f"broke:{reply[:200]}"] += 1
     finally:
         runtime.db.dispose()
-    return {"pid": os.getpid(), "outcomes": dict(outcomes)}
+    return {"pid": os.getpid(), "outcomes": dict(outcomes), "races_lost": races.lost}
 
 
 if __name__ == "__main__":

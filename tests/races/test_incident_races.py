@@ -63,10 +63,12 @@ def test_racing_processes_never_both_change_an_incident(
         for s in range(PROCESSES)
     ]
     done: Counter[str] = Counter()
+    lost = 0
     for worker in workers:
         out, err = worker.communicate()
         assert worker.returncode == 0, err[-3000:]
-        outcomes = json.loads(out.strip().splitlines()[-1])["outcomes"]
+        report = json.loads(out.strip().splitlines()[-1])
+        outcomes, lost = report["outcomes"], lost + report["races_lost"]
         broke = {k: v for k, v in outcomes.items() if k.startswith("broke:")}
         assert not broke, broke
         done.update({k.split(":")[0]: v for k, v in outcomes.items() if k.endswith(":done")})
@@ -89,6 +91,10 @@ def test_racing_processes_never_both_change_an_incident(
             continue  # waits, resolutions and takes acknowledge a new incident on the way too
         assert events[kind] == done[verb], (verb, events[kind], done[verb])
     assert events["acknowledged"] >= done["ack"]
+    print(
+        f"{PROCESSES} processes x {COMMANDS} commands, {INCIDENTS} incidents; races lost, re-decided: {lost}"
+    )
+    print(f"  done: {dict(done)}\n  events: {dict(events)}")
 
 
 def _clocks_agree(incident: Incident) -> None:

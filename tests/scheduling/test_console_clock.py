@@ -13,9 +13,9 @@ import jobs
 from jobs import Every, JobContext, job
 from sqmsbot.clock import ManualClock, SystemClock
 from sqmsbot.messages import Message
-from sqmsbot.models import JobRun, ProcessedRequest
+from sqmsbot.models import Incident, JobRun, ProcessedRequest
 from sqmsbot.platforms.console import Console
-from sqmsbot.platforms.console_clock import parse_target, summary
+from sqmsbot.platforms.console_clock import keep_clock, parse_target, stored_clock, summary
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import run_due
 from tests.conftest import START, Transcript
@@ -121,3 +121,43 @@ def test_the_summary_counts_runs_per_job(runtime: Runtime) -> None:
 
 def _housekeeping() -> jobs.Job:
     return jobs.registry()["housekeeping"]
+
+
+def _reported_at(runtime: Runtime, number: int) -> datetime:
+    with runtime.db.transaction() as session:
+        incident = session.get(Incident, number)
+        assert incident is not None
+        return incident.reported_at.astimezone(UTC)
+
+
+def test_a_second_console_on_the_store_carries_on_from_the_first_ones_clock(
+    transcript: Transcript, runtime: Runtime
+) -> None:
+    """Restarting the console must not take time back: the second session's events come after the first's."""
+    transcript(":as li member ops", ":clock +2h", '/incident report P2 hotline "First session"')
+    first = _reported_at(runtime, 1)
+    assert first == START + timedelta(hours=2)
+    # Closed and opened again on the same store, the machine's clock still where it was at the start.
+    again = Runtime(settings=runtime.settings, org=runtime.org, db=runtime.db, clock=ManualClock(START))
+    second = Transcript(again)
+    assert second(":clock").endswith("It is 2026-11-23 11:00 +08:00.")
+    second(":as li", '/incident report P2 hotline "Second session"')
+    assert _reported_at(runtime, 2) == first
+    assert "The clock is now 2026-11-23 11:30 +08:00." in second(":clock +30m")
+    # A real now later than where the console was left wins: time never stands behind the wall clock.
+    later = Runtime(
+        settings=runtime.settings,
+        org=runtime.org,
+        db=runtime.db,
+        clock=ManualClock(START + timedelta(days=3)),
+    )
+    assert Transcript(later)(":clock").endswith("It is 2026-11-26 09:00 +08:00.")
+
+
+def test_the_stored_clock_also_holds_against_the_system_clock(runtime: Runtime) -> None:
+    ahead = datetime.now(UTC) + timedelta(days=3)
+    keep_clock(runtime.db, ahead)
+    real = Runtime(settings=runtime.settings, org=runtime.org, db=runtime.db, clock=SystemClock())
+    assert Console(real, write=lambda _line: None).runtime.clock.now() == ahead
+    keep_clock(runtime.db, ahead - timedelta(days=1))  # a stored clock never moves back
+    assert stored_clock(runtime.db) == ahead

@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from sqmsbot.cli_sla import sla_app
+from sqmsbot.config import EXAMPLE_ORG_FILE
 
 # Mounted under a parent the way sqmsbot/cli.py registers it, so the words are the real ones.
 app = typer.Typer()
@@ -29,8 +30,16 @@ ACCEPTANCE = [
 ]
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
+def run(*args: str, lang: str = "C.UTF-8") -> tuple[int, str, str]:
+    """Run with the example organisation configured (unconfigured, the CLI says it stands in for one)."""
+    env = {
+        "SQMS_CONFIG": str(EXAMPLE_ORG_FILE),
+        "LANG": lang,
+        "LANGUAGE": "",
+        "LC_ALL": "",
+        "LC_MESSAGES": "",
+    }
+    result = CliRunner().invoke(app, list(args), env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -115,3 +124,74 @@ def test_bad_input_is_named_with_exit_status_2(args: list[str], problem: str) ->
     assert code == 2 and out == "", err
     assert err.startswith("sqmsbot sla due: ") and problem in err, err
     assert "Traceback" not in err
+
+
+AD_HOC = ["sla", "due", "--start", "2026-11-23T09:00+08:00", "--timezone", "Asia/Shanghai"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        (["--business-hours", "inf"], "--business-hours must be a number of hours, not inf"),
+        (["--business-hours", "nan"], "--business-hours must be a number of hours, not nan"),
+        (["--business-hours", "1e7"], "--business-hours 1e+07 is more than 8760 hours (a year)"),
+        (["--business-hours", "1e300"], "is more than 8760 hours"),
+        (["--business-hours", "-1"], "--business-hours must not be negative, got -1"),
+        (["--business-hours", "0"], "--business-hours must be more than 0"),
+        (["--duration", "0m"], "--duration must be more than 0"),
+        (["--duration", "99999999d"], "--duration 99999999d is more than 8760 hours (a year)"),
+        (["--duration", "-4h"], "--duration -4h is not a duration such as 30m, 4h, 1d or 2h30m"),
+    ],
+    ids=[
+        "inf",
+        "nan",
+        "1e7",
+        "1e300",
+        "negative",
+        "zero",
+        "zero-duration",
+        "huge-duration",
+        "minus-duration",
+    ],
+)
+def test_an_impossible_amount_is_refused_at_once(amount: list[str], problem: str) -> None:
+    """Not a traceback (inf), not a minute-long walk through the calendar (1e7): one line, exit 2."""
+    code, out, err = run(*AD_HOC, "--workday", "09:00-18:00", *amount)
+    assert (code, out) == (2, ""), err
+    assert err.startswith("sqmsbot sla due: ") and problem in err and len(err.splitlines()) == 1, err
+
+
+def test_business_time_that_never_runs_out_in_a_sparse_calendar_is_refused() -> None:
+    # A minute a day: 8000 business hours would be 1300 years of working days.
+    code, _, err = run(*AD_HOC, "--workday", "09:00-09:01", "--business-hours", "8000")
+    assert code == 2 and "does not run out within 10 years in this calendar" in err, err
+    assert run(*AD_HOC, "--workday", "09:00-09:01", "--business-hours", "1")[:2] == (
+        0,
+        "2027-02-12T09:01:00+08:00\n",  # sixty working minutes: sixty working days, holidays skipped
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese"),
+    [
+        (["--workday", "09:00-18:00", "--business-hours", "inf"], "必须是小时数，而不是 inf"),
+        (["--workday", "09:00-18:00", "--business-hours", "0"], "--business-hours 必须大于 0"),
+        (["--workday", "09:00-18:00", "--duration", "1e7h"], "--duration 1e7h 不是有效的时长"),
+        (["--workday", "18:00-09:00", "--business-hours", "1"], "的结束时间早于开始时间"),
+        (["--workday", "09:00-18:00", "--holidays", "XX", "--business-hours", "1"], "国家代码"),
+        (["--business-hours", "1"], "请给出工作时间（--workday 09:00-18:00）或 --24x7"),
+    ],
+    ids=["inf", "zero", "bad-duration", "backwards-workday", "bad-country", "no-hours"],
+)  # fmt: skip
+def test_errors_are_in_the_terminal_language(args: list[str], chinese: str) -> None:
+    code, out, err = run(*AD_HOC, *args, lang="zh_CN.UTF-8")
+    assert (code, out) == (2, ""), err
+    assert err.startswith("sqmsbot sla due：") and chinese in err, err
+
+
+def test_a_policy_named_as_people_write_it() -> None:
+    """The service's Chinese name and a full-width priority, as a Chinese keyboard types them."""
+    base = ["sla", "due", "--start", "2026-11-23T09:00:00+08:00"]
+    assert run(*base, "--service", "服务热线", "--priority", "Ｐ２")[:2] == (0, "2026-11-23T14:00:00+08:00\n")
+    code, _, err = run(*base, "--service", "没有", "--priority", "P2", lang="zh_CN.UTF-8")
+    assert code == 2 and err.startswith("sqmsbot sla due：没有“没有”这项服务；服务有：hotline"), err

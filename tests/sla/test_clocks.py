@@ -293,7 +293,10 @@ def test_each_threshold_is_due_once_and_not_after_it_fired(desk: Desk) -> None:
     incidents.acknowledge(desk.session, incident=incident, actor=desk.li, now=desk.clock.now())
     desk.set("2026-11-23T11:00")  # the manager's escalation at 09:45 no longer happens: it was acknowledged
     assert ("acknowledge", "escalate:1:manager") not in _due(desk)
-    assert [t for t, _ in _due(desk)] == ["first_response"] * 6 + ["resolve"]  # resolve's half-way: 11:00
+    # Resolve's half-way is 11:00: due once that instant has passed, not at it.
+    assert [t for t, _ in _due(desk)] == ["first_response"] * 6
+    desk.set("2026-11-23T11:01")
+    assert [t for t, _ in _due(desk)] == ["first_response"] * 6 + ["resolve"]
 
 
 def test_a_paused_clock_still_announces_what_it_crossed_but_a_met_one_nothing(desk: Desk) -> None:

@@ -29,7 +29,11 @@ def test_sla_lists_the_commitments_in_english(transcript: Transcript) -> None:
     assert lines[0] == "Our service commitments (in business time, unless 24×7)"
     assert "P1 · All services · Acknowledge 15m · First response 30m · Resolve 4h · 24×7" in lines
     assert (
-        "P3 · All services · Acknowledge 2h · First response 4h · Resolve 3 working day(s) · business hours"
+        "P3 · All services · Acknowledge 2h · First response 4h · Resolve 3 working days · business hours"
+        in lines
+    )
+    assert (  # one day reads as one, not "1 working day(s)"
+        "P2 · All services · Acknowledge 30m · First response 1h · Resolve 1 working day · business hours"
         in lines
     )
     assert (
@@ -58,7 +62,8 @@ def test_sla_explains_one_incidents_clocks(transcript: Transcript, clock: Manual
         "    clock started 2026-11-23 09:00 +08:00",
         "✅ First response: met · met 2026-11-23 10:00 +08:00",
         "    clock started 2026-11-23 09:00 +08:00",
-        "⏳ Resolve: running · due 2026-11-24 18:00 +08:00 · 8h left",
+        # Business time: Tuesday 10:00 to 18:00 less the lunch hour (not the 8 wall-clock hours).
+        "⏳ Resolve: running · due 2026-11-24 18:00 +08:00 · 7h of business time left",
         "    clock started 2026-11-23 09:00 +08:00",
         "Clocks stopped (waiting on the customer, or resolved until reopened):",
         "    2026-11-23 10:00 +08:00 → 2026-11-24 10:00 +08:00",
@@ -73,7 +78,7 @@ def test_sla_explains_in_chinese_and_in_the_readers_time_zone(
     _story(transcript, clock)
     as_(transcript, "li", "/sq lang zh_CN")
     shown = say(transcript, "/sla SQ-1").reply
-    assert "⏳ 解决：计时中 · 截止 2026-11-24 18:00 +08:00 · 剩余 8小时" in shown
+    assert "⏳ 解决：计时中 · 截止 2026-11-24 18:00 +08:00 · 剩余工作时间 7小时" in shown
     assert "    2026-11-23 10:00 +08:00 → 2026-11-24 10:00 +08:00" in shown
     assert "未达承诺时：由组长回电致歉，并赠送 50 元抵用金。" in shown
     assert english_leaks(shown) == [], shown
@@ -86,8 +91,9 @@ def test_the_card_and_show_carry_the_clocks_and_the_timeline_the_moves(
     transcript(*PEOPLE)
     reported = as_(transcript, "me", '/incident report P3 store "Queue too long"')
     card = "\n".join(reported.to("#ops"))  # the ops channel reads Chinese
-    assert "⏳ 受理：计时中 · 截止 2026-11-23 11:00 +08:00 · 剩余 2小时" in card
-    assert "⏳ 解决：计时中 · 截止 2026-11-25 18:00 +08:00 · 剩余 2天9小时" in card
+    assert "⏳ 受理：计时中 · 截止 2026-11-23 11:00 +08:00 · 剩余工作时间 2小时" in card
+    # Three working days are 24 business hours, not the 2 days 9 hours of wall clock to Wednesday 18:00.
+    assert "⏳ 解决：计时中 · 截止 2026-11-25 18:00 +08:00 · 剩余工作时间 24小时" in card
     clock.advance(timedelta(hours=1))
     as_(transcript, "li", '/incident wait SQ-1 "Which store?"')
     clock.advance(timedelta(hours=24))
@@ -102,9 +108,10 @@ def test_the_card_and_show_carry_the_clocks_and_the_timeline_the_moves(
     assert timeline[4:] == [
         "2026-11-23 10:00 +08:00 · SLA clock · Resolve due: 2026-11-25 18:00 +08:00 → paused"
         " (waiting on the customer)",
+        # Within one minute in the order it happened: each move right after the change that made it.
         "2026-11-24 10:00 +08:00 · li · resumed work",
-        "2026-11-24 10:00 +08:00 · wang · changed the priority: P3 → P2 — Customer is waiting in the store",
         "2026-11-24 10:00 +08:00 · SLA clock · Resolve due: paused → 2026-11-26 18:00 +08:00 (work resumed)",
+        "2026-11-24 10:00 +08:00 · wang · changed the priority: P3 → P2 — Customer is waiting in the store",
         "2026-11-24 10:00 +08:00 · SLA clock · Resolve due: 2026-11-26 18:00 +08:00 → 2026-11-24 18:00 +08:00"
         " (priority changed)",
     ]

@@ -5,6 +5,9 @@ The example organisation's commitments apply (times are Shanghai wall clock, Mon
 hotline's P2 resolves within 4 business hours (09:00–12:00, 13:00–18:00), warns at 50/75/90 %, escalates
 to the lead at the breach and to the manager an hour later. Customer Service (`ops`) reads Chinese in
 its channel; people read English unless they chose otherwise.
+
+A threshold is announced by the first tick after its instant (a target met at its due minute is met):
+the 11:00 warning goes out at 11:01, the 14:00 breach at 14:01.
 """
 
 from __future__ import annotations
@@ -147,10 +150,10 @@ def _commands(message: Message) -> list[str]:
 def test_warn_breach_and_escalations_each_reach_the_right_people_once(desk: Desk) -> None:
     desk.report("2026-11-23T09:00")
     desk.take("2026-11-23T09:00")
-    desk.watch("2026-11-23T10:59")
+    desk.watch("2026-11-23T11:00")  # half of the 4 business hours gone, at this very minute: not yet
     assert desk.sent() == []
 
-    desk.watch("2026-11-23T11:00")  # half of the 4 business hours gone
+    desk.watch("2026-11-23T11:01")
     warn = desk.sent()
     assert [(s.key, s.kind, s.target) for s in warn] == [
         ("sla:SQ-1:resolve:warn:0.5", "channel", "#ops"),
@@ -159,9 +162,10 @@ def test_warn_breach_and_escalations_each_reach_the_right_people_once(desk: Desk
     channel, dm = warn[0].message, warn[1].message
     assert channel.thread_of == CARD  # under the incident card, where the team works it
     assert channel.text.startswith("⚠️ SQ-1 · 解决：承诺时限已用去 50%")
-    assert "解决：截止 2026-11-23 14:00 +08:00 · 剩余 3小时" in channel.text
+    # Time left in business time: the lunch hour does not count (wall clock would say 2h 59m).
+    assert "解决：截止 2026-11-23 14:00 +08:00 · 剩余工作时间 1小时59分钟" in channel.text
     assert dm.text.startswith("⚠️ SQ-1 · Resolve: 50% of the committed time is used up")
-    assert "due 2026-11-23 14:00 +08:00 · 3h left" in dm.text
+    assert "due 2026-11-23 14:00 +08:00 · 1h 59m of business time left" in dm.text
     assert _commands(channel) == ["incident assign SQ-1", "incident resolve SQ-1"]
     assert _commands(dm) == ["incident resolve SQ-1"]  # li has it already: no "take it" for her
 
@@ -171,23 +175,28 @@ def test_warn_breach_and_escalations_each_reach_the_right_people_once(desk: Desk
         "sla:SQ-1:resolve:warn:0.5",
         f"sla:SQ-1:resolve:warn:0.5:{li}",
         "sla:SQ-1:resolve:warn:0.75",  # 12:00
-        f"sla:SQ-1:resolve:warn:0.75:{li}",
+        f"sla:SQ-1:resolve:warn:0.75:{li}",  # held over li's lunch hour (below)
         "sla:SQ-1:resolve:warn:0.9",  # 13:36: the lunch hour does not count
         f"sla:SQ-1:resolve:warn:0.9:{li}",
-        "sla:SQ-1:resolve:breach",  # 14:00: the alert, the card edited, the owner told
+        "sla:SQ-1:resolve:breach",  # 14:00: the alert (with whom it escalated to), the card edited,
         "sla:SQ-1:resolve:breach:card",
-        f"sla:SQ-1:resolve:breach:{li}",
-        f"sla:SQ-1:resolve:escalate:0:lead:{wang}",  # at the breach
-        "sla:SQ-1:resolve:escalate:0:lead",
-        f"sla:SQ-1:resolve:escalate:1:manager:{zhao}",  # an hour later
-        "sla:SQ-1:resolve:escalate:1:manager",
+        f"sla:SQ-1:resolve:breach:{li}",  # the owner told
+        f"sla:SQ-1:resolve:escalate:0:lead:{wang}",  # and the lead, at the breach
+        "sla:SQ-1:resolve:escalate:1:manager",  # an hour later: the channel and the manager
+        f"sla:SQ-1:resolve:escalate:1:manager:{zhao}",
     ]
+    with desk.runtime.db.transaction() as session:  # 12:01 is li's lunch hour: it waited for 13:00
+        held = session.scalars(
+            select(OutboxMessage.next_attempt_at).where(OutboxMessage.dedupe_key.like("sla:%:warn:0.75%"))
+        ).all()
+        assert sorted(held) == [at("2026-11-23T12:01"), at("2026-11-23T13:00")]  # the channel's is not held
     by_key = {s.key: s for s in desk.sent()}
     breach = by_key["sla:SQ-1:resolve:breach"].message
     assert breach.thread_of is None  # a breach is not tucked away in a thread
     assert breach.text.startswith("🔴 SQ-1 · 解决：未能兑现服务承诺")
     assert "对客户承诺的补救：由热线经理回电致歉，并赠送 50 元抵用金。" in breach.text
     assert "解决：截止 2026-11-23 14:00 +08:00 · 刚刚超时" in breach.text
+    assert "⏫ SQ-1 · 解决：已升级给" in breach.text and "<@wang>" in breach.text  # one channel message
     assert by_key["sla:SQ-1:resolve:breach:card"].message.update_of == CARD
     assert "🔴 解决" in by_key["sla:SQ-1:resolve:breach:card"].message.text
     owner = by_key[f"sla:SQ-1:resolve:breach:{li}"].message.text
@@ -200,7 +209,7 @@ def test_warn_breach_and_escalations_each_reach_the_right_people_once(desk: Desk
     assert _commands(lead) == ["incident assign SQ-1", "incident resolve SQ-1"]
     manager = by_key[f"sla:SQ-1:resolve:escalate:1:manager:{zhao}"].message.text
     assert manager.startswith("⏫ SQ-1 · 解决：未能兑现服务承诺，已升级给你（经理）")  # her language
-    assert "截止 2026-11-23 06:00 +00:00 · 已超时 1小时" in manager  # and her time zone
+    assert "截止 2026-11-23 06:00 +00:00 · 已超时 1小时1分钟" in manager  # and her time zone
     assert (
         by_key["sla:SQ-1:resolve:escalate:1:manager"].message.text == "⏫ SQ-1 · 解决：已升级给经理：<@zhao>"
     )
@@ -221,7 +230,7 @@ def test_re_running_a_period_or_the_job_sends_nothing_twice(desk: Desk) -> None:
     start = desk.clock.now()
     desk.watch("2026-11-23T14:05")
     sent = desk.sent()
-    assert len(sent) == 11  # three warnings (2 each), the breach (3), the escalation to the lead (2)
+    assert len(sent) == 10  # three warnings (2 each), the breach (alert, card, owner), the lead
 
     # The same interval again (a restart, a second replica): nothing is due any more, so each minute
     # is let go after one look, unclaimed.
@@ -232,7 +241,7 @@ def test_re_running_a_period_or_the_job_sends_nothing_twice(desk: Desk) -> None:
     # A minute that did announce something is claimed: with its thresholds due again (marks lost), it
     # is still not run twice.
     _forget_marks(desk)
-    due = next(due_runs(ONLY_WATCH, at("2026-11-23T13:59"), at("2026-11-23T14:00"), org=desk.runtime.org))
+    due = next(due_runs(ONLY_WATCH, at("2026-11-23T14:00"), at("2026-11-23T14:01"), org=desk.runtime.org))
     assert run_period(desk.runtime, due).status == "skipped"
     assert desk.sent() == sent
 
@@ -291,9 +300,9 @@ def test_a_paused_clock_raises_no_alerts_until_work_resumes(desk: Desk) -> None:
         )
 
     desk.do("2026-11-23T16:00", resume)
-    desk.watch("2026-11-23T16:59")
+    desk.watch("2026-11-23T17:00")
     assert desk.sent() == []
-    desk.watch("2026-11-23T17:00")  # the second business hour ends: half the target used
+    desk.watch("2026-11-23T17:01")  # the second business hour has ended: half the target used
     assert _keys(desk.sent()) == [
         "sla:SQ-1:resolve:warn:0.5",
         f"sla:SQ-1:resolve:warn:0.5:{_pid(desk, 'li')}",
@@ -302,7 +311,7 @@ def test_a_paused_clock_raises_no_alerts_until_work_resumes(desk: Desk) -> None:
 
 def test_a_met_target_gets_no_later_alerts(desk: Desk) -> None:
     desk.report("2026-11-23T09:00")  # acknowledge within 10 minutes
-    desk.watch("2026-11-23T09:05")
+    desk.watch("2026-11-23T09:06")
     warn = [s for s in desk.sent() if ":acknowledge:" in s.key]
     assert _keys(warn) == ["sla:SQ-1:acknowledge:warn:0.5"]  # nobody owns it: the channel only
     assert _commands(warn[0].message) == [
@@ -317,7 +326,7 @@ def test_a_met_target_gets_no_later_alerts(desk: Desk) -> None:
             session, incident=incidents.get(session, number=1), actor=people["li"], now=desk.clock.now()
         )
 
-    desk.do("2026-11-23T09:06", ack)
+    desk.do("2026-11-23T09:07", ack)
     desk.watch("2026-11-23T10:00")
     assert [s.key for s in desk.sent() if ":acknowledge:" in s.key] == ["sla:SQ-1:acknowledge:warn:0.5"]
 
@@ -330,17 +339,20 @@ def test_an_unowned_breach_goes_to_the_lead_and_quality_hears_of_a_p1(desk: Desk
     wang, zhao, qiu = _pid(desk, "wang"), _pid(desk, "zhao"), _pid(desk, "qiu")
     assert {
         f"sla:SQ-2:acknowledge:breach:{wang}",  # unassigned: the lead owns it
-        f"sla:SQ-2:acknowledge:escalate:0:lead:{wang}",
         f"sla:SQ-2:acknowledge:escalate:1:manager:{zhao}",
         f"sla:SQ-2:acknowledge:escalate:2:quality:{qiu}",
         f"sla:SQ-1:acknowledge:escalate:2:quality:{qiu}",
     } <= keys
+    # The lead owns the breach and is its first escalation step: one message, not two.
+    assert f"sla:SQ-2:acknowledge:escalate:0:lead:{wang}" not in keys
     by_key = {s.key: s for s in desk.sent()}
-    assert "you as a head of Customer Service" in by_key[f"sla:SQ-2:acknowledge:breach:{wang}"].message.text
-    # IT has no lead: nobody is DMed, and its channel is told the escalation reached nobody.
+    owner = by_key[f"sla:SQ-2:acknowledge:breach:{wang}"].message.text
+    assert "you as a head of Customer Service" in owner
+    assert "escalated to you" not in owner
+    # IT has no lead: nobody is DMed, and its channel's breach alert says the escalation reached nobody.
     assert not any(k.startswith("sla:SQ-1:acknowledge:escalate:0:lead:") for k in keys)
-    nobody = by_key["sla:SQ-1:acknowledge:escalate:0:lead"].message
-    assert nobody.thread_of == "incident:1:card:console:it"
+    nobody = by_key["sla:SQ-1:acknowledge:breach"].message
+    assert nobody.thread_of is None
     assert "reached nobody — no one in IT has that role" in nobody.text  # IT's channel reads English
 
 
@@ -350,12 +362,12 @@ def test_a_tick_is_bounded_and_the_next_minute_goes_on(desk: Desk, monkeypatch: 
     desk.take("2026-11-23T09:00", 1)
     desk.take("2026-11-23T09:00", 2)
     monkeypatch.setattr(jobs.sla_watch, "BATCH", 1)
-    desk.watch("2026-11-23T11:00")
+    desk.watch("2026-11-23T11:01")
     assert _keys(desk.sent()) == [
         "sla:SQ-1:resolve:warn:0.5",
         f"sla:SQ-1:resolve:warn:0.5:{_pid(desk, 'li')}",
     ]
-    desk.watch("2026-11-23T11:01")
+    desk.watch("2026-11-23T11:02")
     assert [k for k in _keys(desk.sent()) if k.startswith("sla:SQ-2")] == [
         "sla:SQ-2:resolve:warn:0.5",
         f"sla:SQ-2:resolve:warn:0.5:{_pid(desk, 'li')}",
@@ -382,12 +394,12 @@ class FlakyDeliverer:
 def test_a_failed_delivery_is_retried_and_the_alert_arrives_once(desk: Desk) -> None:
     desk.report("2026-11-23T09:00")
     desk.take("2026-11-23T09:00")
-    desk.watch("2026-11-23T11:00")
+    desk.watch("2026-11-23T11:01")
     deliverer = FlakyDeliverer()
     worker = OutboxWorker(desk.runtime.db, deliverer, desk.clock)
     worker.drain()
     assert [k for k in deliverer.delivered if k.startswith("sla:")] == []  # both attempts failed
-    desk.watch("2026-11-23T11:05")  # the backoff passes; the watch adds nothing meanwhile
+    desk.watch("2026-11-23T11:06")  # the backoff passes; the watch adds nothing meanwhile
     worker.drain()
     worker.drain()
     sla_keys = [k for k in deliverer.delivered if k.startswith("sla:")]
@@ -408,11 +420,11 @@ def test_a_second_tick_skips_the_clocks_the_first_is_announcing(desk: Desk) -> N
     before = len(desk.sent())
 
     with desk.runtime.db.transaction() as first:
-        _run_body(desk, at("2026-11-23T14:00"), session=first)  # announced, not committed yet
+        _run_body(desk, at("2026-11-23T14:01"), session=first)  # announced, not committed yet
         with desk.runtime.db.transaction() as second:
             # Were the rows not shared out, this tick would wait for the first one's locks: fail fast.
             second.execute(text("SET LOCAL lock_timeout = '2s'"))
-            _run_body(desk, at("2026-11-23T14:01"), session=second)
+            _run_body(desk, at("2026-11-23T14:02"), session=second)
 
     sent = desk.sent()
     keys = [s.key for s in sent[before:]]

@@ -3,12 +3,18 @@ the escalations as they fall due — each once, to the channel in its language a
 
 The hotline's P2 (example organisation) resolves within 4 business hours: warnings at 11:00 (50 %),
 12:00 (75 %) and 13:36 (90 %, after the lunch hour), the breach at 14:00 with the lead told at once and
-the manager an hour later. Customer Service's channel reads Chinese; li, wang and zhao read English.
+the manager an hour later — each told by the first tick after its instant. Customer Service's channel
+reads Chinese; li, wang and zhao read English. li's 75 % warning falls in the lunch hour of her
+working day (the business calendar) and waits for 13:00; the breach alert in the channel says whom it
+escalated to, so the channel gets one message for it.
 """
 
 from __future__ import annotations
 
+from sqmsbot.i18n import Translator
 from tests.conftest import Transcript
+
+ZH = Translator("zh_CN")
 
 SETUP = (
     ":as li member ops",
@@ -27,15 +33,14 @@ ALERTS = [
     "[#ops ↳] ⚠️ SQ-1 · 解决：承诺时限已用去 50%",
     "[@li] ⚠️ SQ-1 · Resolve: 50% of the committed time is used up",
     "[#ops ↳] ⚠️ SQ-1 · 解决：承诺时限已用去 75%",
-    "[@li] ⚠️ SQ-1 · Resolve: 75% of the committed time is used up",
+    "[@li] ⚠️ SQ-1 · Resolve: 75% of the committed time is used up",  # at 13:00, after lunch
     "[#ops ↳] ⚠️ SQ-1 · 解决：承诺时限已用去 90%",
     "[@li] ⚠️ SQ-1 · Resolve: 90% of the committed time is used up",
     "[#ops] 🔴 SQ-1 · 解决：未能兑现服务承诺",
     "[@li] 🔴 SQ-1 · Resolve: commitment missed",
     "[@wang] ⏫ SQ-1 · Resolve: commitment missed — escalated to you (lead)",
-    "[#ops ↳] ⏫ SQ-1 · 解决：已升级给组长：@wang",
+    f"[#ops ↳] ⏫ SQ-1 · 解决：已升级给{ZH('role.manager')}：@zhao",
     "[@zhao] ⏫ SQ-1 · Resolve: commitment missed — escalated to you (manager)",
-    "[#ops ↳] ⏫ SQ-1 · 解决：已升级给经理：@zhao",
 ]
 
 
@@ -52,7 +57,9 @@ def test_moving_the_console_clock_shows_each_warning_breach_and_escalation_once(
     lines = screen.splitlines()
     for alert in ALERTS:
         assert sum(line.startswith(alert) for line in lines) == 1, alert
-    assert [a for a in ALERTS if a in morning] == ALERTS[:4]
+    assert [a for a in ALERTS if a in morning] == [ALERTS[0], ALERTS[1], ALERTS[2]]
+    assert "Held for your working hours; as of 2026-11-23 12:01 +08:00." in rest  # li's, after lunch
+    assert f"  ⏫ SQ-1 · 解决：已升级给{ZH('role.lead')}：@wang" in rest  # inside the breach alert
     assert "SQ-1" not in later
     assert "✗" not in screen  # no job period failed
     # What to do, and the buttons to do it with, in each reader's language.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
-_INBOUND_MENTION = re.compile(r"<@([A-Z0-9]{1,64})(?:\|[^<>]*)?>")
+_INBOUND_MENTION = re.compile(r"<@([A-Z0-9]{1,64})(?:\|([^<>]*))?>")
 ELLIPSIS = "…"
 
 
@@ -37,7 +37,15 @@ def clip(text: str, limit: int) -> str:
 def inbound(text: str) -> str:
     """A slash command's text (sent with should_escape) as the dispatcher expects it.
 
-    `<@U1|li>` becomes `<@U1>`; Slack's `&amp;`, `&lt;`, `&gt;` become the characters that were typed.
+    `<@U1|li>` keeps its label while it is one word, so that a mention in free text can be shown as
+    the `@li` the person saw (sqmsbot.cmd.markup); Slack's `&amp;`, `&lt;`, `&gt;` become the
+    characters that were typed.
     """
-    text = _INBOUND_MENTION.sub(lambda m: f"<@{m.group(1)}>", text)
+    text = _INBOUND_MENTION.sub(_mention, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _mention(match: re.Match[str]) -> str:
+    user, label = match.group(1), match.group(2) or ""
+    one_word = label and not any(ch.isspace() or ch in "<>|" for ch in label)
+    return f"<@{user}|{label}>" if one_word else f"<@{user}>"

@@ -76,4 +76,5 @@ def test_text_is_escaped_but_mentions_stay_mentions() -> None:
 
 
 def test_slash_command_text_is_unescaped_and_mentions_normalised() -> None:
-    assert inbound("assign SQ-1 <@U2|wang> a &amp; b &lt;x&gt;") == "assign SQ-1 <@U2> a & b <x>"
+    assert inbound("assign SQ-1 <@U2|wang> a &amp; b &lt;x&gt;") == "assign SQ-1 <@U2|wang> a & b <x>"
+    assert inbound("note SQ-1 <@U2|li wei> <@U3>") == "note SQ-1 <@U2> <@U3>"  # labels that are one word

@@ -286,3 +286,17 @@ def test_a_button_whose_modal_cannot_open_does_not_run_half_asked(bot: SlackBot)
     reply = wait_for(lambda: bot.sink.received[before:])[0]
     assert "expired_trigger_id" in reply["text"]
     assert incidents(bot)[0].assignee is None
+
+
+def test_text_people_type_cannot_ping_or_link_when_the_bot_repeats_it(bot: SlackBot) -> None:
+    """Slack hands over mentions, @here and links as markup; in a title or note they are plain text."""
+    line = 'report P2 hotline "Ask <@U2|wang> <!here> see <https://evil.example/x|our portal>"'
+    assert bot.slash(line).status == 200
+    wait_for(lambda: bot.sink.received)
+    assert bot.deliver() == 1
+    [card] = bot.slack.messages(OPS)
+    text = card["text"] + "\n" + block_text(card)
+    assert "Ask @wang @here see https://evil.example/x" in text
+    for markup in ("<@U2", "<!here", "<https://", "&lt;!here"):
+        assert markup not in text, markup
+    assert "<@U1>" in block_text(card)  # the reporter, whom the bot names itself, is still a mention
