@@ -191,7 +191,7 @@ def _last_change(args: dict[str, object], ctx: Ctx) -> str:
         when = (
             ctx.t("time.moment_ago") if recent else ctx.t("time.at", time=local(at, tz(ctx.actor, ctx.org)))
         )
-    what = ctx.t(f"event.{args.get('changed_kind')}", **{"from": "", "to": ""})
+    what = ctx.t(str(args.get("changed_key")), **{"from": "", "to": ""})
     return ctx.t(
         "errors.last_change", who=args.get("changed_by") or ctx.t("incident.system"), what=what, when=when
     )

@@ -34,29 +34,28 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from sqmsbot.errors import Forbidden, InvalidTransition, NotFound, UsageError
+from sqmsbot.domain.accountability_workflow import (
+    BELOW_MANAGER,
+    DECIDING_ROLE,
+    ORG_WIDE_ROLES,
+    REF_PREFIX,
+    WORKFLOW,
+    can_see,
+    ref,
+)
+from sqmsbot.errors import NotFound, UsageError
 from sqmsbot.models import (
     AccountabilityEvent,
     AccountabilityRecord,
     Incident,
     Person,
 )
-from sqmsbot.models.people import ROLES
 
-ORG_WIDE_ROLES = ("quality", "admin")
-DECIDING_ROLE = "manager"
-# Whose records a department's managers see: the people below them.
-BELOW_MANAGER = ROLES[: ROLES.index(DECIDING_ROLE)]
 BREACH_REASON = "sla_breach"
 BREACH_EVIDENCE = "breach"
 ALSO_MISSED = "also_missed"
-REF_PREFIX = "AR"
 REF = re.compile(rf"^(?:{REF_PREFIX}-?)?#?(\d{{1,9}})$", re.IGNORECASE)
 MAX_LISTED = 50
-
-
-def ref(record: AccountabilityRecord) -> str:
-    return f"{REF_PREFIX}-{record.id}"
 
 
 def parse_ref(text: str) -> int:
@@ -164,22 +163,6 @@ def _visible(viewer: Person) -> ColumnElement[bool]:
     return own
 
 
-def can_see(record: AccountabilityRecord, viewer: Person) -> bool:
-    if viewer.role in ORG_WIDE_ROLES or record.subject_id == viewer.id:
-        return True
-    return (
-        viewer.role == DECIDING_ROLE
-        and viewer.department is not None
-        and record.department == viewer.department
-        and record.subject.role in BELOW_MANAGER
-    )
-
-
-def can_decide(record: AccountabilityRecord, viewer: Person) -> bool:
-    """The subject's manager chain decides, never the subject (whatever their role)."""
-    return record.subject_id != viewer.id and can_see(record, viewer)
-
-
 def list_for(session: Session, *, viewer: Person, limit: int = MAX_LISTED) -> list[AccountabilityRecord]:
     """The records `viewer` may see: drafts waiting for a decision first, then the newest."""
     rows = session.scalars(
@@ -205,27 +188,26 @@ def confirm(
     session: Session, *, record: AccountabilityRecord, actor: Person, note: str, now: datetime
 ) -> AccountabilityEvent:
     """The manager agrees the draft stands: it becomes a confirmed record (the subject will be told)."""
-    return _decide(session, record=record, actor=actor, note=note, now=now, to="confirmed")
+    return _decide(session, record=record, actor=actor, note=note, now=now, verb="confirm")
 
 
 def dismiss(
     session: Session, *, record: AccountabilityRecord, actor: Person, note: str, now: datetime
 ) -> AccountabilityEvent:
     """The manager finds it was not the subject's doing (a process gap, an unfair clock): no record."""
-    return _decide(session, record=record, actor=actor, note=note, now=now, to="dismissed")
+    return _decide(session, record=record, actor=actor, note=note, now=now, verb="dismiss")
 
 
 def _decide(
-    session: Session, *, record: AccountabilityRecord, actor: Person, note: str, now: datetime, to: str
+    session: Session, *, record: AccountabilityRecord, actor: Person, note: str, now: datetime, verb: str
 ) -> AccountabilityEvent:
+    """A decision is a step of the record's workflow table (who may, from which state)."""
     if not can_see(record, actor):
         raise NotFound("account.unknown", ref=ref(record))
-    if not can_decide(record, actor):
-        raise Forbidden("account.not_decider")
+    transition = WORKFLOW.check(verb, record, actor)
     if not note.strip():
         raise UsageError("account.note_required")
-    if record.status != "draft":
-        raise InvalidTransition("account.not_draft", ref=ref(record))
+    to = transition.target or record.status
     event = _event(
         record, actor=actor, now=now, action=to, from_status=record.status, to_status=to, note=note
     )

@@ -83,7 +83,7 @@ def _last_change(incident: Incident) -> Mapping[str, object]:
     for event in reversed(incident.events):
         if event.to_value and event.to_value.split(":")[0] == incident.status:
             who = event.actor.display_name if event.actor else ""
-            return {"changed_by": who, "changed_kind": event.kind, "changed_at": event.at}
+            return {"changed_by": who, "changed_key": f"event.{event.kind}", "changed_at": event.at}
     return {}
 
 
@@ -102,7 +102,7 @@ def _t(
 WORKFLOW: Workflow[Incident] = Workflow(
     entity="incident",
     states=STATUSES,
-    last_change=_last_change,
+    refusal_context=_last_change,
     transitions=[
         _t(
             "ack",

@@ -85,7 +85,7 @@ class Workflow(Generic[E]):
         entity: str,
         states: Sequence[str],
         transitions: Iterable[Transition[E]],
-        last_change: Callable[[E], Mapping[str, object]] = lambda _entity: {},
+        refusal_context: Callable[[E], Mapping[str, object]] = lambda _entity: {},
     ) -> None:
         self.entity = entity
         self.states = tuple(states)
@@ -95,7 +95,7 @@ class Workflow(Generic[E]):
             if unknown or transition.verb in self.transitions:
                 raise ValueError(f"{entity} workflow: bad transition {transition.verb} ({unknown})")
             self.transitions[transition.verb] = transition
-        self._last_change = last_change
+        self._refusal_context = refusal_context
 
     def __getitem__(self, verb: str) -> Transition[E]:
         return self.transitions[verb]
@@ -104,14 +104,16 @@ class Workflow(Generic[E]):
         """The transition `verb` may happen now, by `actor`; else the error says why.
 
         Who may is checked before the state, so a refused person learns nothing of the state; a state
-        refusal names the last change (who, what, when) so that the loser of a race knows what won.
+        refusal carries the entity's `refusal_context`: its ref, and the last change as `changed_by`,
+        `changed_key` (the catalog key saying what they did) and `changed_at`, so that the loser of a
+        race knows what won.
         """
         transition = self.transitions[verb]
         if not transition.who.allows(entity, actor):
             raise Forbidden(transition.who.refusal, **transition.who.refusal_args(entity))
         if not transition.moves_from(_status(entity)):
             key = transition.refused.get(_status(entity)) or transition.refused["*"]
-            raise InvalidTransition(key, status=_status(entity), **self._last_change(entity))
+            raise InvalidTransition(key, status=_status(entity), **self._refusal_context(entity))
         return transition
 
     def allows(self, verb: str, entity: E, actor: Person) -> bool:

@@ -38,6 +38,10 @@ class AccountabilityRecord(Base):
     created_at: Mapped[datetime]
     # None: drafted by the system (the SLA watch).
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Compare-and-set, as on incidents: of two decisions read from the same draft only one commits.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it from the class)
 
     subject: Mapped[Person] = relationship(foreign_keys=[subject_id], lazy="joined")
     created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id], lazy="joined")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sqmsbot.config import OrgConfig
-from sqmsbot.domain.accountability import ALSO_MISSED, missed_targets, ref
+from sqmsbot.domain.accountability import ALSO_MISSED, missed_targets
+from sqmsbot.domain.accountability_workflow import ref
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Context, Header, Message, Section
 from sqmsbot.models import AccountabilityRecord

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sqmsbot.clock import ManualClock
-from sqmsbot.domain import accountability, incidents
+from sqmsbot.domain import accountability, accountability_workflow, incidents
 from sqmsbot.errors import Forbidden, InvalidTransition, NotFound, UsageError
 from sqmsbot.models import AccountabilityEvent, AccountabilityRecord, Incident, IncidentTarget, Person
 from sqmsbot.runtime import Runtime
@@ -189,7 +189,7 @@ def test_who_sees_a_record(desk: Desk) -> None:
     seen = {name: record in accountability.list_for(desk.session, viewer=desk[name]) for name in PEOPLE}
     assert seen == VISIBILITY
     for name, visible in VISIBILITY.items():
-        assert accountability.can_see(record, desk[name]) is visible
+        assert accountability_workflow.can_see(record, desk[name]) is visible
         if not visible:
             with pytest.raises(NotFound):
                 accountability.get(desk.session, viewer=desk[name], number=record.id)

@@ -374,7 +374,7 @@ def test_a_refusal_names_the_current_status(world: World) -> None:
         _close(world, incident, "li")
     assert refused.value.args_["status"] == "waiting"
     # ...and who put it there, so that the loser of a race reads what won
-    assert (refused.value.args_["changed_by"], refused.value.args_["changed_kind"]) == ("li", "waiting")
+    assert (refused.value.args_["changed_by"], refused.value.args_["changed_key"]) == ("li", "event.waiting")
 
 
 # -- who may do what ---------------------------------------------------------------------------------
