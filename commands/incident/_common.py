@@ -47,5 +47,6 @@ def changed(
     confirmation = ctx.t(done_key, ref=ref(incident, ctx.org), **done_args)
     summary = title_line(incident, ctx.org, ctx.t)
     private = can_see_customer(incident, ctx.actor)
-    the_card = card(incident, org=ctx.org, t=ctx.t, timezone=viewer_timezone(ctx), private=private)
+    tz = viewer_timezone(ctx)
+    the_card = card(incident, org=ctx.org, t=ctx.t, timezone=tz, private=private, viewer=ctx.actor)
     return Reply([Message(text=f"✅ {confirmation}\n{summary}", blocks=the_card.blocks, ephemeral=True)])

@@ -9,7 +9,7 @@ from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, Pos
 from sqmsbot.domain import incidents
-from sqmsbot.errors import UsageError
+from sqmsbot.notifications.incidents import incident_changed
 from sqmsbot.presenters.incident import ref
 
 REF = Pos("ref", match=REF_WORD)
@@ -44,10 +44,17 @@ def edit(ctx: Ctx, args: EditArgs) -> Reply:
     events = incidents.edit(
         ctx.session, org=ctx.org, incident=incident, actor=ctx.actor, now=ctx.now, changes=changes
     )
-    reply = changed(ctx, incident, events[0], "incident.done.edited")
-    for event in events[1:]:
-        changed(ctx, incident, event, "incident.done.edited")
-    return reply
+    for event in events[:-1]:  # a thread line for each change; the card is edited once, with the last
+        incident_changed(
+            ctx.session,
+            notifier=ctx.notify,
+            org=ctx.org,
+            incident=incident,
+            event=event,
+            actor=ctx.actor,
+            card_edit=False,
+        )
+    return changed(ctx, incident, events[-1], "incident.done.edited")
 
 
 class DuplicateArgs(Args):
@@ -70,8 +77,6 @@ def duplicate(ctx: Ctx, args: DuplicateArgs) -> Reply:
     """
     incident = load(ctx, args.ref)
     original = load(ctx, args.original)
-    if original.id == incident.id:
-        raise UsageError("errors.incident.duplicate_of_itself")
     event = incidents.mark_duplicate(
         ctx.session, incident=incident, original=original, actor=ctx.actor, now=ctx.now, note=args.note
     )

@@ -10,6 +10,8 @@ from sqmsbot.domain.incident_workflow import WORKFLOW
 from sqmsbot.domain.workflow import describe
 from sqmsbot.messages import Message, Section
 
+TYPED = {"service": "edit service=", "duplicate": "duplicate of="}  # steps typed otherwise than their verb
+
 
 @command.sub("states", also=("流程", "状态"))
 def states(ctx: Ctx, _args: NoArgs) -> Reply:
@@ -23,7 +25,7 @@ def states(ctx: Ctx, _args: NoArgs) -> Reply:
     for verb, sources, target, who in describe(WORKFLOW):
         line = t(
             "workflow.line",
-            verb=verb,
+            verb=TYPED.get(verb, verb),
             sources=t("errors.list_separator").join(t("status." + s) for s in sources),
             target=t("status." + target) if target else t("workflow.same_state"),
             who=t("workflow.who." + who),

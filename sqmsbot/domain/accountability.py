@@ -33,6 +33,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from sqmsbot.domain.accountability_workflow import (
     BELOW_MANAGER,
@@ -116,6 +117,9 @@ def draft_for_breaches(
                 to_status="draft",
                 note=target,
             )
+            # Adding to a draft is a change of the record too: its version is checked, so a manager
+            # deciding it at the same moment and this step never both commit.
+            flag_modified(episode, "status")
             found.append(episode)
             continue
         clock = next((row for row in incident.targets if row.target == target), None)

@@ -31,8 +31,11 @@ def edit(
     now: datetime,
     changes: Mapping[str, str | None],
 ) -> list[IncidentEvent]:
-    """Change some of the editable fields; a new service brings its commitments, as a priority does."""
+    """Change some of the editable fields; a new service brings its commitments, as a priority does,
+    so changing it is for those who may change the priority."""
     WORKFLOW.check("edit", incident, actor)
+    if changes.get("service") not in (None, incident.service):
+        WORKFLOW.check("service", incident, actor)
     if "service" in changes and changes["service"] is not None and org.service(changes["service"]) is None:
         service = changes["service"]
         raise NotFound("errors.unknown_service", service=service[:40], choices=", ".join(org.service_by_key))
@@ -71,6 +74,7 @@ def mark_duplicate(
         raise InvalidTransition("errors.incident.duplicate_of_duplicate", incident=original.duplicate_of_id)
     if original.status == "closed":
         raise InvalidTransition("errors.incident.duplicate_of_closed", incident=original.id)
+    WORKFLOW.check("note", original, actor)  # the link and its note go on the original's timeline
     incident.duplicate_of_id = original.id
     incident.closed_at = now
     incident.waiting_since = None

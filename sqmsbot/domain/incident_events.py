@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm.attributes import flag_modified
+
 from sqmsbot.models import Incident, IncidentEvent, Person
 
 
@@ -23,6 +25,7 @@ def record(
     event = IncidentEvent(kind=kind, actor=actor, at=now, from_value=from_value, to_value=to_value, note=note)
     incident.events.append(event)
     incident.updated_at = now
+    flag_modified(incident, "updated_at")  # an UPDATE even within the same instant: the version moves
     return event
 
 

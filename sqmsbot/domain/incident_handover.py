@@ -53,7 +53,7 @@ def assign(
 
 def release(session: Session, *, incident: Incident, actor: Person, now: datetime) -> IncidentEvent:
     """Hand an incident back to the department: its assignee, or the owner's leads, may."""
-    WORKFLOW.check("assign", incident, actor)
+    WORKFLOW.check("release", incident, actor)
     if incident.assignee is None:
         raise InvalidTransition("errors.incident.not_assigned")
     if incident.assignee_id != actor.id and not can_manage(incident, actor):

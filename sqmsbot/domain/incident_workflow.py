@@ -83,7 +83,8 @@ def _last_change(incident: Incident) -> Mapping[str, object]:
     for event in reversed(incident.events):
         if event.to_value and event.to_value.split(":")[0] == incident.status:
             who = event.actor.display_name if event.actor else ""
-            return {"changed_by": who, "changed_key": f"event.{event.kind}", "changed_at": event.at}
+            key = "incident.closed_as_duplicate" if event.kind == "duplicate" else f"event.{event.kind}"
+            return {"changed_by": who, "changed_key": key, "changed_at": event.at}
     return {}
 
 
@@ -115,6 +116,7 @@ WORKFLOW: Workflow[Incident] = Workflow(
             Step("button.ack", primary_in=("new",)),
         ),
         _t("assign", OPEN_STATUSES, None, RESPONDER, "assigned", _OPEN_ONLY, Step("button.assign")),
+        _t("release", OPEN_STATUSES, None, RESPONDER, "assigned", _OPEN_ONLY),
         _t(
             "note",
             (*OPEN_STATUSES, "resolved"),
@@ -185,6 +187,7 @@ WORKFLOW: Workflow[Incident] = Workflow(
             {"closed": "errors.incident.closed", "*": "errors.incident.duplicate_resolved"},
         ),
         _t("priority", OPEN_STATUSES, None, MANAGER, "priority_changed", _OPEN_ONLY),
+        _t("service", OPEN_STATUSES, None, MANAGER, "edited", _OPEN_ONLY),  # edit service=: new commitments
         _t("transfer", OPEN_STATUSES, None, MANAGER, "transferred", _OPEN_ONLY),
         _t("involve", OPEN_STATUSES, None, RESPONDER, "involved", _OPEN_ONLY),
     ],

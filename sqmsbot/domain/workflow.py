@@ -116,10 +116,6 @@ class Workflow(Generic[E]):
             raise InvalidTransition(key, status=_status(entity), **self._refusal_context(entity))
         return transition
 
-    def allows(self, verb: str, entity: E, actor: Person) -> bool:
-        transition = self.transitions[verb]
-        return transition.moves_from(_status(entity)) and transition.who.allows(entity, actor)
-
     def available(self, entity: E, actor: Person | None = None) -> list[Transition[E]]:
         """The transitions with a button, in table order, that the state allows (and the actor, if known)."""
         return [

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
+from sqmsbot.domain.incident_workflow import can_see_customer
 from sqmsbot.domain.people import people_in
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Message
@@ -40,8 +41,10 @@ def incident_changed(
     event: IncidentEvent,
     actor: Person,
     released: Person | None = None,
+    card_edit: bool = True,
 ) -> None:
-    """`released`: whoever held the incident before this change, told when it is taken from them."""
+    """`released`: whoever held the incident before this change, told when it is taken from them.
+    `card_edit=False`: one of several events of one command, whose last edits the card once."""
     if event.kind == "reported":
         _post_card(notifier, org, incident, incident.department)
         return
@@ -56,7 +59,7 @@ def incident_changed(
     if event.kind == "transferred" and event.from_value:
         channels.add(event.from_value)
     for department in sorted(channels):
-        _follow_up(notifier, org, incident, event, department, edit=department not in fresh)
+        _follow_up(notifier, org, incident, event, department, edit=card_edit and department not in fresh)
     if event.kind == "involved" and event.to_value:
         for lead in people_in(
             session, platform=notifier.platform, department=event.to_value, roles=("lead", "manager")
@@ -130,7 +133,8 @@ def _dm(
     tz = person_timezone(person, org)
     where = department_name(org, department or "", t.locale)
     intro = t(key, ref=ref(incident, org), department=where, by=by)
-    body = card(incident, org=org, t=t, timezone=tz, private=True)
+    private = can_see_customer(incident, person)
+    body = card(incident, org=org, t=t, timezone=tz, private=private, viewer=person)
     message = Message(text=f"{intro}\n{title_line(incident, org, t)}", blocks=body.blocks)
     notifier.to_person(
         key=f"incident:{incident.id}:dm:{event.id}:{person.id}", person=person, message=message

@@ -237,6 +237,6 @@ def _buttons(page: Page, reader: Person | None) -> list[Button]:
     mine = reader is not None and incident.assignee_id == reader.id
     return [
         b
-        for b in next_steps(incident, org=page.org, t=page.t)
+        for b in next_steps(incident, org=page.org, t=page.t, viewer=reader)
         if b.command.split()[1] in ALERT_VERBS and not (mine and b.command.split()[1] == "assign")
     ]

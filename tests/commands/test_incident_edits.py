@@ -16,15 +16,22 @@ def test_an_edit_keeps_the_old_value_on_the_timeline_and_a_new_service_its_commi
 ) -> None:
     _team(transcript)
     as_(transcript, "li", '/incident report P2 hotline "Refund not recieved" cust=C-1')
-    edited = say(transcript, '/incident edit SQ-1 title="Refund not received" cust=C-2 service=billing')
+    refused = say(transcript, "/incident edit SQ-1 title=x service=billing")  # commitments: leads decide
+    assert (
+        refused.reply.startswith("⚠️ Only leads and managers of Customer Service")
+        and not refused.notifications
+    )
+    edited = say(transcript, '/incident edit SQ-1 title="Refund not received" cust=C-2')
     assert edited.reply.startswith("✅ SQ-1 updated.")
     assert "SQ-1 · P2 · New · Refund not received" in edited.reply
     thread = "\n".join(edited.to("#ops"))
     assert "修改了标题（原为：Refund not recieved）" in thread
     assert "修改了客户编号" in thread and "C-1" not in thread  # the channel is not told the old number
-    shown = say(transcript, "/incident show SQ-1").reply
+    assert len([n for n in edited.to("#ops") if "✎" in n]) == 1  # two changes, one card edit
+    as_(transcript, "wang", "/incident edit SQ-1 service=billing")
+    shown = as_(transcript, "li", "/incident show SQ-1").reply
     assert "li · changed the customer ref (was: C-1)" in shown
-    assert "li · changed the service (was: hotline)" in shown
+    assert "wang · changed the service (was: hotline)" in shown
     assert "service: Billing" in shown
     assert say(transcript, '/incident edit SQ-1 title="Refund not received"').reply.startswith(
         "⚠️ Nothing to change"
@@ -69,6 +76,31 @@ def test_a_duplicate_is_closed_linked_both_ways_and_counted_on_the_original(tran
     assert say(transcript, "/incident duplicate SQ-3 of=SQ-2").reply.startswith(
         "⚠️ That one is itself a duplicate; name its original instead (SQ-1)."
     )
+    again = as_(transcript, "wu", '/incident duplicate SQ-2 of=SQ-1 "also"')
+    assert (
+        again.reply.startswith("⚠️ It is closed")
+        and "li closed it as a duplicate a moment ago." in again.reply
+    )
+
+
+def test_a_duplicate_cannot_write_on_an_original_its_marker_may_not_note(transcript: Transcript) -> None:
+    _team(transcript)
+    as_(transcript, "zhao", '/incident report P2 delivery "Parcel lost"')  # Logistics' incident
+    as_(transcript, "li", '/incident report P2 hotline "Where is my parcel"')
+    refused = say(transcript, '/incident duplicate SQ-2 of=SQ-1 "call 555-1234"')
+    assert refused.reply.startswith("⚠️ Only the Logistics department") and not refused.notifications
+    assert "SQ-2 · P2 · New" in say(transcript, "/incident show SQ-2").reply
+
+
+def test_private_cards_show_only_the_buttons_their_reader_may_use(transcript: Transcript) -> None:
+    _team(transcript)
+    transcript(":as sun lead it")
+    as_(transcript, "li", '/incident report hotline "Payment page down"')
+    involved = as_(transcript, "wang", '/incident involve SQ-1 it "check the gateway"')
+    (dm,) = involved.to("@sun")
+    assert "[Take it" not in dm and "[Resolve" not in dm and "[Acknowledge" not in dm
+    own = say(transcript, "/incident show SQ-1").reply
+    assert "[Acknowledge: /incident ack SQ-1]" in own
 
 
 def test_whoever_loses_an_assignment_is_told_privately(transcript: Transcript) -> None:

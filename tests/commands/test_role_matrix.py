@@ -69,6 +69,12 @@ ROWS = [
     row("transfer", '/incident transfer SQ-{n} logistics "courier"', "lead mgr qa", "ack"),
     row("involve", '/incident involve SQ-{n} finance "bank"', RESPONDERS, "ack"),
     row("edit", '/incident edit SQ-{n} title="Charged twice, confirmed"', RESPONDERS + " rep", "ack"),
+    row(
+        "edit the service (moves the commitments)",
+        "/incident edit SQ-{n} service=billing",
+        "lead mgr qa",
+        "ack",
+    ),
     row("duplicate", "/incident duplicate SQ-{n} of=SQ-1", RESPONDERS, "ack"),
 ]
 STEPS = {
