@@ -24,6 +24,27 @@ def viewer_timezone(ctx: Ctx) -> str:
     return person_timezone(ctx.actor, ctx.org)
 
 
+def tell(
+    ctx: Ctx,
+    incident: Incident,
+    event: IncidentEvent,
+    *,
+    released: Person | None = None,
+    card_edit: bool = True,
+) -> None:
+    """Queue the notifications for one change (sqmsbot.notifications.incidents)."""
+    incident_changed(
+        ctx.session,
+        notifier=ctx.notify,
+        org=ctx.org,
+        incident=incident,
+        event=event,
+        actor=ctx.actor,
+        released=released,
+        card_edit=card_edit,
+    )
+
+
 def changed(
     ctx: Ctx,
     incident: Incident,
@@ -35,15 +56,7 @@ def changed(
 ) -> Reply:
     """Queue the notifications for this change and confirm it to the actor (`released`: who held the
     incident before, to be told it is no longer theirs)."""
-    incident_changed(
-        ctx.session,
-        notifier=ctx.notify,
-        org=ctx.org,
-        incident=incident,
-        event=event,
-        actor=ctx.actor,
-        released=released,
-    )
+    tell(ctx, incident, event, released=released)
     confirmation = ctx.t(done_key, ref=ref(incident, ctx.org), **done_args)
     summary = title_line(incident, ctx.org, ctx.t)
     private = can_see_customer(incident, ctx.actor)

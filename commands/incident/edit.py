@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from commands._types import REF_WORD, CustomerRef, LongText, Note, Ref, ServiceKey, Title
 from commands.incident import command
-from commands.incident._common import changed, load
+from commands.incident._common import changed, load, tell
 from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, Pos
 from sqmsbot.domain import incidents
-from sqmsbot.notifications.incidents import incident_changed
 from sqmsbot.presenters.incident import ref
 
 REF = Pos("ref", match=REF_WORD)
@@ -45,15 +44,7 @@ def edit(ctx: Ctx, args: EditArgs) -> Reply:
         ctx.session, org=ctx.org, incident=incident, actor=ctx.actor, now=ctx.now, changes=changes
     )
     for event in events[:-1]:  # a thread line for each change; the card is edited once, with the last
-        incident_changed(
-            ctx.session,
-            notifier=ctx.notify,
-            org=ctx.org,
-            incident=incident,
-            event=event,
-            actor=ctx.actor,
-            card_edit=False,
-        )
+        tell(ctx, incident, event, card_edit=False)
     return changed(ctx, incident, events[-1], "incident.done.edited")
 
 
