@@ -123,11 +123,7 @@ class Notifier:
 
     def has(self, key: str) -> bool:
         """Whether a message with this dedupe key is queued in this unit of work or already stored."""
-        if key in _pending(self.session):
-            return True
-        with self.session.no_autoflush:
-            found = self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
-        return found is not None
+        return key in self.stored([key])
 
     def _enqueue(
         self, *, key: str, kind: str, target: str, message: Message, not_before: datetime | None = None
