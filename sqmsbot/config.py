@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     # `job_lateness` seconds old; a claim whose process died is taken over `job_lease` seconds after it.
     job_lateness: int = Field(default=3600, ge=0)
     job_lease: int = Field(default=300, ge=1)
+    # Runtime under faults (issue 9). HTTP mode stores a request within `ack_deadline` seconds or answers
+    # 503 (Slack retries events; a person sees an error rather than a hang); bodies over
+    # `max_body_bytes` are refused with 413 before they are read.
+    ack_deadline: float = Field(default=2.0, gt=0, le=2.8)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # PostgreSQL: a statement or a lock wait longer than these (seconds) is cancelled by the server.
+    db_statement_timeout: float = Field(default=30.0, gt=0)
+    db_lock_timeout: float = Field(default=5.0, gt=0)
+    # Slack Web API calls give up after `slack_timeout` seconds (the outbox then checks whether the post
+    # went out before it sends again).
+    slack_timeout: float = Field(default=10.0, gt=0)
+    # The outbox keeps retrying a message for `outbox_retry_horizon` seconds (capped back-off of at most
+    # `outbox_max_backoff` seconds) before it is dead: visible in /healthz and `sqmsbot outbox list --dead`.
+    outbox_retry_horizon: int = Field(default=2 * 24 * 3600, ge=60)
+    outbox_max_backoff: int = Field(default=600, ge=1)
+    # /healthz fails when the worker is down or the oldest due inbound request or outbox row has waited
+    # longer than this many seconds.
+    health_stale_after: int = Field(default=120, ge=5)
 
     @field_validator("config", mode="before")
     @classmethod
