@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ from sqmsbot.config import LOCAL_ORG_FILE, ConfigError, Settings, load_org_confi
 from sqmsbot.db import Database, UnsupportedStore, check_supported
 from sqmsbot.i18n import Translator, terminal_translator
 from sqmsbot.migrate import upgrade
-from sqmsbot.runtime import Runtime
+from sqmsbot.runtime import Runtime, store_timeouts
 
 app = typer.Typer(
     help="sqmsbot — service quality management in chat (Slack, Lark, and a console).",
@@ -91,7 +93,8 @@ def _runtime() -> Runtime:
         typer.echo(f"sqmsbot: {exc}", err=True)
         raise typer.Exit(2) from exc
     with _store(settings.database_url):
-        return Runtime(settings=settings, org=org, db=Database(settings.database_url))
+        db = Database(settings.database_url, timeouts=store_timeouts(settings))
+        return Runtime(settings=settings, org=org, db=db)
 
 
 def _store_is_empty(runtime: Runtime) -> bool:
@@ -111,14 +114,13 @@ def run() -> None:
     platform = runtime.settings.platform
     with _store(runtime.db.url):
         upgrade(runtime.db.url)
-    if platform == "slack":
-        with _scheduler(runtime):
-            if runtime.settings.slack_app_token:
-                from sqmsbot.platforms.slack import run_socket_mode
+    if platform == "slack":  # the scheduled jobs run in the supervised worker process, beside the queues
+        if runtime.settings.slack_app_token:
+            from sqmsbot.platforms.slack import run_socket_mode
 
-                run_socket_mode(runtime)
-            else:
-                _serve(runtime, host="0.0.0.0", port=runtime.settings.port)
+            run_socket_mode(runtime)
+        else:
+            _serve(runtime, host="0.0.0.0", port=runtime.settings.port)
     elif platform == "lark":
         typer.echo(_t()("cli.lark_not_yet"), err=True)
         raise typer.Exit(2)
@@ -145,29 +147,23 @@ def serve(
     _serve(runtime, host=host, port=port)
 
 
-@contextmanager
-def _scheduler(runtime: Runtime) -> Iterator[None]:
-    """The scheduled jobs beside the adapter, in one process (DESIGN §6); stopped when it stops.
-
-    The console has none: its clock stands still until `:clock` moves it and runs what fell due.
-    """
-    from sqmsbot.scheduling import start_in_background
-
-    stop = threading.Event()
-    thread = start_in_background(runtime, stop)
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=30)
-
-
 def _serve(runtime: Runtime, *, host: str, port: int) -> None:
+    """uvicorn with the app, its supervised worker process and the scheduled jobs; exit code 1 when
+    the worker process kept dying and was given up on, so whatever runs the server sees it fail."""
     import uvicorn
 
     from sqmsbot.web import create_web_app
 
-    uvicorn.run(create_web_app(runtime), host=host, port=port, log_level=runtime.settings.log_level.lower())
+    gave_up = threading.Event()
+
+    def give_up() -> None:
+        gave_up.set()
+        os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's own graceful shutdown
+
+    web = create_web_app(runtime, scheduler=True, on_give_up=give_up)
+    uvicorn.run(web, host=host, port=port, log_level=runtime.settings.log_level.lower())
+    if gave_up.is_set():
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 # The stores sqmsbot is tested on, and the one driver of each that it ships (DESIGN §2, §8).
@@ -50,20 +51,57 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long PostgreSQL may make a unit of work wait (seconds), enforced by the server itself.
+
+    Without them a lock held elsewhere (a migration, a `LOCK TABLE`, a stuck transaction) holds a
+    request, a worker round or a scheduled job for as long as it lasts; with them the wait ends in an
+    error that the caller already handles (a busy reply, a retried round). Keepalives notice a peer
+    that vanished without closing the connection.
+    """
+
+    statement: float = 30.0
+    lock: float = 5.0
+
+
+def make_engine(url: str, *, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     check_supported(url)
     parsed = make_url(url)
+    # Statement parameters are what people typed: never in an exception's text, so never in a log.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # A host that drops packets would otherwise hold the first command for the OS's TCP timeout
-    # (minutes) before "cannot use the store"; a `?connect_timeout=` in the URL still wins.
-    connect = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect, **kwargs)
+    connect_args = postgres_connect_args(parsed, timeouts)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def postgres_connect_args(parsed: URL, timeouts: Timeouts | None = None) -> dict[str, Any]:
+    """libpq options for every PostgreSQL connection; what the URL's query already says wins.
+
+    A host that drops packets would otherwise hold the first command for the OS's TCP timeout
+    (minutes) before "cannot use the store". The server-side timeouts are added to the URL's own
+    `options` (a test's `-csearch_path=…`), which a plain `connect_args` entry would replace.
+    """
+    timeouts = timeouts or Timeouts()
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in parsed.query:
+        args["connect_timeout"] = CONNECT_TIMEOUT
+    if "keepalives" not in parsed.query:
+        args |= {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+    given = parsed.query.get("options", "")
+    options = " ".join(given) if isinstance(given, tuple) else given
+    if "statement_timeout" not in options:
+        options += f" -c statement_timeout={int(timeouts.statement * 1000)}"
+    if "lock_timeout" not in options:
+        options += f" -c lock_timeout={int(timeouts.lock * 1000)}"
+    args["options"] = options.strip()
+    return args
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -84,9 +122,10 @@ def insert_unless_taken(model: Any, *, dialect: str, unique: list[str]) -> postg
 class Database:
     """Owns the engine; hands out units of work."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, timeouts: Timeouts | None = None, **engine_kwargs: Any) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url, **engine_kwargs)
+        self.timeouts = timeouts or Timeouts()
+        self.engine = make_engine(self.url, timeouts=self.timeouts, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqmsbot.clock import Clock, SystemClock
 from sqmsbot.cmd.request import PeopleDirectory, Profile
 from sqmsbot.config import OrgConfig, Settings, load_org_config
-from sqmsbot.db import Database
+from sqmsbot.db import Database, Timeouts
 
 
 class NoDirectory:
@@ -15,6 +15,10 @@ class NoDirectory:
 
     def profile(self, platform_user_id: str) -> Profile | None:
         return None
+
+
+def store_timeouts(settings: Settings) -> Timeouts:
+    return Timeouts(statement=settings.db_statement_timeout, lock=settings.db_lock_timeout)
 
 
 @dataclass
@@ -34,6 +38,6 @@ class Runtime:
         return cls(
             settings=settings,
             org=load_org_config(settings.org_file),
-            db=Database(settings.database_url),
+            db=Database(settings.database_url, timeouts=store_timeouts(settings)),
             clock=clock or SystemClock(),
         )

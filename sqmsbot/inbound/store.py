@@ -12,6 +12,8 @@ then marked done.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -80,10 +82,13 @@ class InboundQueue:
     worker's next poll; it must be cheap and must never block.
     """
 
-    def __init__(self, db: Database, clock: Clock, *, wake: Wake | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, wake: Wake | None = None, deadline: float | None = None
+    ) -> None:
         self.db = queue_store(db)
         self.clock = clock
         self.wake = wake
+        self.deadline = deadline
         dialect = self.db.engine.dialect
         style = "%({})s" if dialect.paramstyle == "pyformat" else ":{}"
         self._sql = _INSERT.format(**{name: style.format(name) for name in _NAMES})
@@ -91,6 +96,9 @@ class InboundQueue:
         self._time = UTCDateTime().bind_processor(dialect)
         self._errors: tuple[type[Exception], ...] = (dialect.loaded_dbapi.Error,)
         self._local = threading.local()
+        self._open: dict[int, Any] = {}  # thread id → its driver connection, for `abort`
+        self._open_lock = threading.Lock()
+        self._aborts = 0
 
     def put(self, *, platform: str, key: str, kind: str, payload: dict[str, Any]) -> None:
         """Store one acknowledged request (nothing new when the key is already held: a retry)."""
@@ -110,10 +118,13 @@ class InboundQueue:
 
     def store(self, rows: list[dict[str, Any]]) -> None:
         """Insert rows made by `put` in one transaction, then wake the worker."""
+        aborts = self._aborts
         try:
             self._insert(rows)
         except self._errors:
             self._drop()
+            if self._aborts != aborts:  # broken off on purpose: the store is not answering in time
+                raise
             self._insert(rows)
         if self.wake is not None:
             self.wake()
@@ -137,19 +148,61 @@ class InboundQueue:
             proxy = self.db.engine.raw_connection()
             proxy.detach()  # this thread's for good, closed by `_drop`
             connection = proxy.dbapi_connection
-            if not self.db.is_postgresql:
-                # SQLite copies the log back into the file (and syncs it) in whichever connection
-                # commits past 1000 pages: let that be the worker's, never an acknowledgement's.
-                connection.execute("PRAGMA wal_autocheckpoint=0")
+            self._limit(connection)
             self._local.proxy, self._local.connection = proxy, connection
+            with self._open_lock:
+                self._open[threading.get_ident()] = connection
         return connection
+
+    def _limit(self, connection: Any) -> None:
+        """An acknowledgement waits for the store at most `deadline`: past it the request is refused
+        (Slack retries an event) rather than the answer hanging behind a lock."""
+        if not self.db.is_postgresql:
+            # SQLite copies the log back into the file (and syncs it) in whichever connection
+            # commits past 1000 pages: let that be the worker's, never an acknowledgement's.
+            connection.execute("PRAGMA wal_autocheckpoint=0")
+            if self.deadline is not None:
+                connection.execute(f"PRAGMA busy_timeout={int(self.deadline * 1000)}")
+            return
+        if self.deadline is not None:
+            wait = int(self.deadline * 1000)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {wait}")
+                cursor.execute(f"SET statement_timeout = {wait}")
+            connection.commit()
+
+    def abort(self) -> None:
+        """Break off whatever the storing connections are waiting for, from another thread.
+
+        A statement's timeout is enforced by the server; a server that has stopped answering (a
+        network path that accepts but never forwards) would hold the storing thread in a read for
+        good. Shutting the socket down makes that read fail at once; the thread then drops the
+        connection and the next store opens a new one.
+        """
+        with self._open_lock:
+            self._aborts += 1
+            connections = list(self._open.values())
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                if self.db.is_postgresql:
+                    shut_down(connection.fileno())
+                else:
+                    connection.interrupt()
 
     def _drop(self) -> None:
         proxy = getattr(self._local, "proxy", None)
         self._local.proxy = self._local.connection = None
+        with self._open_lock:
+            self._open.pop(threading.get_ident(), None)
         if proxy is not None:
             with contextlib.suppress(*self._errors):
                 proxy.close()
+
+
+def shut_down(fd: int) -> None:
+    """Shut down the socket behind `fd` (both ways) without closing the descriptor its owner holds."""
+    with socket.socket(fileno=os.dup(fd)) as duplicate:
+        duplicate.shutdown(socket.SHUT_RDWR)
 
 
 Collected = list[tuple[InboundQueue, dict[str, Any]]]

@@ -21,6 +21,7 @@ from sqmsbot.db import Database
 from sqmsbot.inbound.store import queue_store
 from sqmsbot.leased import backoff, claim_due, drain, held
 from sqmsbot.models import InboundRequest
+from sqmsbot.outage import Outage
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +108,17 @@ class InboundWorker:
         The interval is the fallback for rows nobody woke us for: retries coming due, rows another
         replica left behind, leases running out.
         """
+        outage = Outage(log, "the inbound worker's round")
         while not stop.is_set():
             if wake is not None:
                 wake.clear()  # before claiming: a request stored from now on wakes the next wait
             try:
                 worked = self.run_once()
-            except Exception:
-                log.exception("inbound round failed; trying again")
+            except Exception as exc:  # the store is down, most likely: one line per change of state
+                outage.failed(exc)
                 worked = 0
+            else:
+                outage.cleared()
             if worked >= self.batch:
                 continue
             if wake is not None:

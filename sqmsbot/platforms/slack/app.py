@@ -77,7 +77,8 @@ def create_bolt_app(
         token_verification_enabled=verify_token,
         request_verification_enabled=True,  # Bolt skips it for Socket Mode, where Slack is dialled
     )
-    register(app, runtime, InboundQueue(runtime.db, runtime.clock, wake=wake))
+    queue = InboundQueue(runtime.db, runtime.clock, wake=wake, deadline=settings.ack_deadline)
+    register(app, runtime, queue)
     return app
 
 

@@ -27,7 +27,7 @@ def run_socket_mode(runtime: Runtime, *, workers: WorkerMode = "process") -> Non
     app_token = runtime.settings.slack_app_token
     if not app_token:
         raise ValueError("SLACK_APP_TOKEN is not set")
-    runner = Workers(runtime, workers)
+    runner = Workers(runtime, workers, scheduler=True)  # the scheduled jobs too, as `serve` has
     parts = build_slack_runtime_parts(runtime, wake=runner.wake)
     handler = socket_mode_handler(parts, app_token)
     runner.start()

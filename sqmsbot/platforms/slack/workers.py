@@ -23,16 +23,18 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Literal
 
+from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 
 from sqmsbot.config import Settings
 from sqmsbot.inbound import InboundWorker, Signal
-from sqmsbot.inbound.wake import WakeReceiver, wake_pipe
+from sqmsbot.inbound.wake import WakeReceiver, WakeSender, wake_pipe
 from sqmsbot.outbox import OutboxWorker
 from sqmsbot.platforms.slack.delivery import SlackDeliverer, make_client
 from sqmsbot.platforms.slack.directory import PLATFORM, SlackDirectory
 from sqmsbot.platforms.slack.inbound import SlackInboundHandler
 from sqmsbot.runtime import Runtime
+from sqmsbot.supervisor import Restarts, Supervisor
 
 log = logging.getLogger(__name__)
 WorkerMode = Literal["process", "thread"]
@@ -55,64 +57,116 @@ class Workers:
     """The workers of one server, started and stopped with it (`start()` / `stop()`).
 
     `wake` is what the server's inbound queue calls after storing a request. `outbox=False` leaves the
-    outbox to the caller (tests deliver step by step with a manual clock).
+    outbox to the caller (tests deliver step by step with a manual clock). `scheduler=True` runs the
+    scheduled jobs beside them (`sqmsbot serve`: claims keep replicas from running a period twice). In
+    process mode the child is supervised: restarted when it dies, given up on loudly (`on_give_up`).
     """
 
     def __init__(
-        self, runtime: Runtime, mode: WorkerMode, *, client: WebClient | None = None, outbox: bool = True
+        self,
+        runtime: Runtime,
+        mode: WorkerMode,
+        *,
+        client: WebClient | None = None,
+        outbox: bool = True,
+        scheduler: bool = False,
+        restarts: Restarts | None = None,
+        on_give_up: Callable[[], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.mode = mode
         self.client = client
         self.outbox = outbox
+        self.scheduler = scheduler
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._process: BaseProcess | None = None
+        self._scheduler: BaseScheduler | None = None
         self._event = threading.Event()  # thread mode's wake-up
-        self._wake: Callable[[], None] = self._event.set
-        if mode == "process":
-            self._receiving, self._sender = wake_pipe()
-            self._wake = self._sender.set
+        self._sender: WakeSender | None = None
+        self._supervisor = Supervisor(
+            self._start_child, name="worker", restarts=restarts, on_give_up=on_give_up
+        )
+
+    def wake(self) -> None:
+        """Tell the workers a request was stored: one byte down the current child's pipe, or an event."""
+        if self.mode == "process":
+            sender = self._sender
+            if sender is not None:
+                sender.set()
+        else:
+            self._event.set()
 
     @property
-    def wake(self) -> Callable[[], None]:
-        return self._wake
+    def process(self) -> BaseProcess | None:
+        return self._supervisor.process
+
+    def status(self) -> dict[str, object]:
+        """What /healthz says about the workers."""
+        if self.mode == "process":
+            return {"mode": "process", **self._supervisor.status().as_json()}
+        alive = bool(self._threads) and all(thread.is_alive() for thread in self._threads)
+        return {"mode": "thread", "alive": alive}
 
     def start(self) -> None:
         """Start the workers; in process mode, return once the child is ready (its imports, store and
         client done), so that a child that cannot start stops the server's start-up instead."""
         if self.mode == "process":
-            context = multiprocessing.get_context("spawn")
-            ready, child_ready = context.Pipe(duplex=False)
-            args = (self.runtime.settings, self._receiving, child_ready, self.outbox)
-            self._process = context.Process(target=run_child, args=args, name="sqmsbot-workers")
-            self._process.start()
-            self._receiving.close()  # the child has its own copies
-            child_ready.close()
-            try:
-                if not ready.poll(START_TIMEOUT_S) or not ready.recv():
-                    raise RuntimeError(f"the worker process did not start in {START_TIMEOUT_S:g} s")
-            except EOFError as exc:
-                raise RuntimeError("the worker process failed to start (see its log)") from exc
-            finally:
-                ready.close()
+            self._supervisor.start()
             return
         settings = self.runtime.settings
         client = self.client or make_client(settings.slack_bot_token, settings.slack_api_url)
         self._threads = _start_threads(self.runtime, client, self._stop, self._event, outbox=self.outbox)
+        if self.scheduler:
+            from sqmsbot.scheduling import start_scheduler
+
+            self._scheduler = start_scheduler(self.runtime)
+
+    def _start_child(self) -> BaseProcess:
+        """One worker process, ready; its wake pipe replaces the last child's."""
+        context = multiprocessing.get_context("spawn")
+        receiving, sender = wake_pipe()
+        ready, child_ready = context.Pipe(duplex=False)
+        args = (self.runtime.settings, receiving, child_ready, self.outbox, self.scheduler)
+        process = context.Process(target=run_child, args=args, name="sqmsbot-workers")
+        process.start()
+        receiving.close()  # the child has its own copies
+        child_ready.close()
+        try:
+            if not ready.poll(START_TIMEOUT_S) or not ready.recv():
+                raise RuntimeError(f"the worker process did not start in {START_TIMEOUT_S:g} s")
+        except EOFError as exc:
+            raise RuntimeError("the worker process failed to start (see its log)") from exc
+        except BaseException:
+            sender.close()
+            process.kill()
+            process.join(5)
+            raise
+        finally:
+            ready.close()
+        old, self._sender = self._sender, sender
+        if old is not None:
+            old.close()
+        return process
 
     def stop(self) -> None:
         self._stop.set()
         self._event.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
         for thread in self._threads:
             thread.join(timeout=STOP_TIMEOUT_S)
-        if self._process is not None:
+        if self.mode != "process":
+            return
+        process = self._supervisor.stop()
+        if self._sender is not None:
             self._sender.close()  # the worker reads end-of-file: it finishes its round and stops
-            self._process.join(timeout=STOP_TIMEOUT_S)
-            if self._process.is_alive():
+        if process is not None:
+            process.join(timeout=STOP_TIMEOUT_S)
+            if process.is_alive():
                 log.warning("the worker process did not stop in %s s; terminating it", STOP_TIMEOUT_S)
-                self._process.terminate()
-                self._process.join(timeout=5)
+                process.terminate()
+                process.join(timeout=5)
+        self._supervisor.join(timeout=5)
 
 
 def _start_threads(
@@ -134,9 +188,11 @@ def _start_threads(
     return threads
 
 
-def run_child(settings: Settings, receiving: Connection, ready: Connection, outbox: bool) -> None:
-    """The worker process: its own Runtime and Slack client, until the server closes the wake pipe
-    (or dies, which closes it too)."""
+def run_child(
+    settings: Settings, receiving: Connection, ready: Connection, outbox: bool, scheduler: bool = False
+) -> None:
+    """The worker process: its own Runtime and Slack client (and the scheduler when asked), until the
+    server closes the wake pipe (or dies, which closes it too)."""
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -149,9 +205,16 @@ def run_child(settings: Settings, receiving: Connection, ready: Connection, outb
     runtime.directories[PLATFORM] = SlackDirectory(client)
     wake = WakeReceiver(receiving)
     threads = _start_threads(runtime, client, wake.closed, wake, outbox=outbox)
+    jobs = None
+    if scheduler:
+        from sqmsbot.scheduling import start_scheduler
+
+        jobs = start_scheduler(runtime)
     ready.send(True)
     ready.close()
     wake.closed.wait()
+    if jobs is not None:
+        jobs.shutdown(wait=True)
     for thread in threads:
         thread.join(timeout=STOP_TIMEOUT_S)
     runtime.db.dispose()
