@@ -122,6 +122,7 @@ class Supervisor:
             wait([process.sentinel])
             if self._stopping.is_set():
                 return
+            process.join(5)  # reaped, so its exit code is known
             self._died(process.exitcode)
             if not self._restart():
                 return

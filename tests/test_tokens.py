@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sqmsbot.cmd.tokens import QUOTES, Token, tokenize
 from sqmsbot.errors import UsageError
+from tests import tokens_reference
 
 QUOTE_CHARS = set(QUOTES) | set(QUOTES.values())
 # Words as people write them: any script, emoji, punctuation; no quote characters and no backslash
@@ -98,3 +101,70 @@ def test_an_unclosed_quote_is_a_usage_error_naming_it(line: str, quote: str) -> 
         tokenize(f"P2 billing {line}")
     assert caught.value.key == "errors.unclosed_quote"
     assert caught.value.args_ == {"quote": quote}
+
+
+# Lines dense in what the tokenizer decides on: every quote (opening and closing), both `=`, the
+# backslash that escapes, every kind of whitespace, field-name characters, apostrophes inside words,
+# Chinese and emoji — so quotes open, close, nest, run unclosed and follow `key=` often.
+SPECIAL_CHARS = st.sampled_from(
+    sorted(QUOTE_CHARS) + list("=＝\\ \u3000\t\nakz_Z09-'’客户😀") + ["\u00a0", "\u2003", "\r"]
+)
+FRAGMENTS = st.sampled_from(
+    [
+        'k="',
+        "k=",
+        "dept＝",
+        "desc=“",
+        "x=‘",
+        'cust="C 1',
+        "can't",
+        "it’s",
+        '\\"',
+        "\\\\",
+        "「",
+        "」",
+        " ",
+        "\u3000",
+    ]
+)
+DENSE_LINES = st.one_of(
+    st.text(SPECIAL_CHARS, max_size=400),
+    st.lists(st.one_of(FRAGMENTS, st.text(SPECIAL_CHARS, max_size=6)), max_size=80).map("".join),
+    st.text(st.one_of(SPECIAL_CHARS, st.characters()), max_size=300),
+)
+
+
+def _outcome(tokenizer: Callable[[str], list[Token]], line: str) -> object:
+    """What a tokenizer made of a line: its words, or the usage error it raised (key and arguments)."""
+    try:
+        return tokenizer(line)
+    except UsageError as error:
+        return ("UsageError", error.key, error.args_)
+
+
+@given(DENSE_LINES)
+@settings(max_examples=1500)
+def test_the_linear_tokenizer_reads_every_line_as_the_old_one_did(line: str) -> None:
+    """Issue 9 made tokenize linear; the old quadratic one (tests/tokens_reference.py) is the oracle."""
+    assert _outcome(tokenize, line) == _outcome(tokens_reference.tokenize, line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"' * 101,
+        "‘a " * 40,
+        "k=‘x " * 30 + "’",
+        '\\"' + "k=‘\\’ " * 20,
+        '"' + "\\" * 50 + '\\"' + '"',
+        "'a\\' 'b' ‘c ‘d’ e",
+        "„x“ „y",
+        'k="v"k="w"' * 10,
+        "a" * 32 + '="v"',
+        "a" * 33 + '="v"',
+    ],
+)
+def test_the_linear_tokenizer_agrees_on_the_slow_shapes_of_issue_9(line: str) -> None:
+    """The shapes its shortcuts are for (adjacent quotes, unclosed `‘` remembered, escapes using up
+    the closing quote, the 32-character limit of a field name), which random lines rarely reach."""
+    assert _outcome(tokenize, line) == _outcome(tokens_reference.tokenize, line)
