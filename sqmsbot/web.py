@@ -34,6 +34,7 @@ from sqmsbot.inbound.batch import GroupCommit
 from sqmsbot.inbound.store import collecting
 from sqmsbot.outage import Outage
 from sqmsbot.platforms.slack.app import build_slack_runtime_parts
+from sqmsbot.platforms.slack.edge import admit
 from sqmsbot.platforms.slack.workers import WorkerMode, Workers
 from sqmsbot.runtime import Runtime
 
@@ -69,7 +70,8 @@ def create_web_app(
     store_errors = Outage(log, "storing Slack requests (answering 503 meanwhile)")
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
+        if isinstance(body := await admit(request, runtime.settings, bolt), Response):
+            return body  # refused unread or unparsed: too large, unsigned, malformed (see `edge`)
         with collecting() as rows:
             response = bolt.dispatch(to_bolt_request(request, body))
         if rows:

@@ -15,6 +15,7 @@ off (`InboundQueue.abort`), so the thread is free for the next one.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -66,8 +67,9 @@ class GroupCommit:
             for queue, row in rows:
                 by_queue[queue].append(row)
         self._running = True
-        work = loop.run_in_executor(self._pool, _store_all, dict(by_queue))
-        watchdog = loop.call_later(self.deadline, _abort, list(by_queue), work)
+        abandoned = threading.Event()
+        work = loop.run_in_executor(self._pool, _store_all, dict(by_queue), abandoned)
+        watchdog = loop.call_later(self.deadline, _abort, list(by_queue), work, abandoned)
         work.add_done_callback(lambda finished: self._settled(loop, batch, finished, watchdog))
 
     def _settled(
@@ -91,12 +93,16 @@ class GroupCommit:
             self._flush(loop)
 
 
-def _store_all(by_queue: dict[InboundQueue, list[dict[str, Any]]]) -> None:
+def _store_all(by_queue: dict[InboundQueue, list[dict[str, Any]]], abandoned: threading.Event) -> None:
     for queue, rows in by_queue.items():
-        queue.store(rows)
+        queue.store(rows, abandoned=abandoned)
 
 
-def _abort(queues: list[InboundQueue], work: asyncio.Future[None]) -> None:
+def _abort(queues: list[InboundQueue], work: asyncio.Future[None], abandoned: threading.Event) -> None:
+    """The batch's deadline has passed and its requests are being refused: stop it from being stored
+    later (a connection still being opened checks `abandoned` before it inserts) and break off a
+    statement that is waiting."""
     if not work.done():
+        abandoned.set()
         for queue in queues:
             queue.abort()

@@ -116,21 +116,25 @@ class InboundQueue:
         else:
             self.store([row])
 
-    def store(self, rows: list[dict[str, Any]]) -> None:
-        """Insert rows made by `put` in one transaction, then wake the worker."""
+    def store(self, rows: list[dict[str, Any]], *, abandoned: threading.Event | None = None) -> None:
+        """Insert rows made by `put` in one transaction, then wake the worker. `abandoned` set (their
+        requests were refused meanwhile: the store took too long) stops it before the insert is sent,
+        so a refused request is not stored behind the person's back."""
         aborts = self._aborts
         try:
-            self._insert(rows)
+            self._insert(rows, abandoned)
         except self._errors:
             self._drop()
             if self._aborts != aborts:  # broken off on purpose: the store is not answering in time
                 raise
-            self._insert(rows)
+            self._insert(rows, abandoned)
         if self.wake is not None:
             self.wake()
 
-    def _insert(self, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, rows: list[dict[str, Any]], abandoned: threading.Event | None = None) -> None:
         connection = self._connection()
+        if abandoned is not None and abandoned.is_set():
+            raise Abandoned("the requests were refused while the store was being reached")
         cursor = connection.cursor()
         try:
             cursor.executemany(self._sql, rows)
@@ -197,6 +201,10 @@ class InboundQueue:
         if proxy is not None:
             with contextlib.suppress(*self._errors):
                 proxy.close()
+
+
+class Abandoned(Exception):
+    """Rows not stored because their requests were refused before the store could take them."""
 
 
 def shut_down(fd: int) -> None:

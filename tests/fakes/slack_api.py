@@ -19,6 +19,8 @@ import contextlib
 import copy
 import json
 import os
+import socket
+import struct
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -40,11 +42,27 @@ JSON_STRING_PARAMS = frozenset({"blocks", "attachments", "view", "files", "metad
 """Arguments Slack takes as JSON text inside a form body; recorded decoded so tests compare structures."""
 
 
+FAULTS = frozenset(
+    {"slow", "ratelimit", "server_error", "accept_then_timeout", "reset_before", "reset_after"}
+)
+"""What ``FakeSlack.inject`` can do to a call (see there)."""
+
+
 @dataclass(frozen=True)
 class _Failure:
+    """An HTTP answer in place of the call's own (``fail_next``, ``inject`` ratelimit/server_error)."""
+
     status: int
     error: str
     retry_after: int
+
+
+@dataclass(frozen=True)
+class _Fault:
+    """A connection-level fault: ``slow``, ``accept_then_timeout``, ``reset_before``, ``reset_after``."""
+
+    kind: str
+    delay: float = 0.0
 
 
 class _Server(ThreadingHTTPServer):
@@ -80,11 +98,25 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {k.lower(): v for k, v in self.headers.items()}
             query = dict(parse_qsl(url.query, keep_blank_values=True))
             call, is_json = fake._new_call(url.path.removeprefix("/api/"), self.command, headers, query, body)
-            extra = fake._answer(call, is_json)
-            payload = json.dumps(call.response).encode()
-            self._reply(call.status, payload, "application/json; charset=utf-8", extra)
+            extra, fault = fake._answer(call, is_json)
+            if fault is None or fault.kind == "slow":
+                payload = json.dumps(call.response).encode()
+                self._reply(call.status, payload, "application/json; charset=utf-8", extra)
+            elif fault.kind == "accept_then_timeout":
+                fake._hold(fault.delay)  # then the connection closes with no response written
+                self.close_connection = True
+            else:  # reset_before (nothing was served) or reset_after (it was)
+                self._reset()
         else:
             self._reply(404, b"not found", "text/plain", {})
+
+    def _reset(self) -> None:
+        """Abort the connection: with SO_LINGER 0 the close sends RST instead of FIN."""
+        self.close_connection = True
+        self.rfile.close()  # the last reference to the socket's file, so close() is the real close
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     def _reply(self, status: int, payload: bytes, content_type: str, extra: dict[str, str]) -> None:
         self.send_response(status)
@@ -114,8 +146,9 @@ class FakeSlack:
         self.workspace = SlackWorkspace(team_id=team_id, team=team, bot_user_id=bot_user_id, bot_id=bot_id)
         self.calls: list[Call] = []
         self.violations: list[Violation] = []
-        self._failures: dict[str, deque[_Failure]] = {}
+        self._failures: dict[str, deque[_Failure | _Fault]] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -123,6 +156,7 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         """Bind an ephemeral port and serve from a daemon thread."""
+        self._stopping.clear()
         self._server = _Server(self)
         self.workspace.file_store.upload_base = f"{self.base_url}/upload/"
         self._thread = threading.Thread(
@@ -132,7 +166,8 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop serving and release the port (connections held by a fault are let go at once)."""
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -239,9 +274,44 @@ class FakeSlack:
         if status == 200 and error is None:
             raise ValueError("fail_next needs a non-200 status or an error code")
         default = "ratelimited" if status == 429 else "fatal_error"
-        failure = _Failure(status, error or default, retry_after)
+        self._enqueue(method, _Failure(status, error or default, retry_after), times)
+
+    def inject(
+        self, method: str, fault: str, *, times: int = 1, delay: float = 0.0, retry_after: int = 1
+    ) -> None:
+        """Make the next ``times`` valid calls of ``method`` meet ``fault`` (queued with ``fail_next``'s,
+        in the order arranged; a call refused for its token or its arguments never reaches a fault):
+
+        - ``"slow"``: wait ``delay`` seconds, then serve the call normally.
+        - ``"ratelimit"``: HTTP 429, ``Retry-After: retry_after``, ``ratelimited`` (as ``fail_next``).
+        - ``"server_error"``: HTTP 500, ``fatal_error``; nothing is served.
+        - ``"accept_then_timeout"``: serve the call (a post is posted), hold the connection ``delay``
+          seconds without answering, then close it: a client with a shorter timeout sees a timeout
+          although Slack did what it asked.
+        - ``"reset_before"``: read the request, serve nothing, reset the connection (RST).
+        - ``"reset_after"``: serve the call, then reset the connection without an answer.
+
+        Every such call is recorded in ``calls`` with ``injected`` set; ``status``/``response`` say what
+        Slack did (200 and the answer it would have sent when it served the call, even if the client
+        never read it; ``status`` 0 and no response for ``reset_before``), and the workspace's state
+        (``messages``...) holds the effect exactly when the call was served.
+        """
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {', '.join(sorted(FAULTS))}")
+        entry: _Failure | _Fault
+        if fault == "ratelimit":
+            entry = _Failure(429, "ratelimited", retry_after)
+        elif fault == "server_error":
+            entry = _Failure(500, "fatal_error", retry_after)
+        else:
+            entry = _Fault(fault, delay)
+        self._enqueue(method, entry, times)
+
+    def _enqueue(self, method: str, entry: _Failure | _Fault, times: int) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
         with self._lock:
-            self._failures.setdefault(method, deque()).extend([failure] * times)
+            self._failures.setdefault(method, deque()).extend([entry] * times)
 
     # ----- request handling (server threads) -------------------------------------------------------
 
@@ -257,13 +327,24 @@ class FakeSlack:
                     params[key] = json.loads(params[key])
         return Call(method, params, headers, verb), is_json
 
-    def _answer(self, call: Call, is_json: bool) -> dict[str, str]:
-        """Fill ``call.status``/``call.response``, record the call; return extra response headers."""
+    def _answer(self, call: Call, is_json: bool) -> tuple[dict[str, str], _Fault | None]:
+        """Fill ``call.status``/``call.response``, record the call; return extra response headers and
+        the connection-level fault the handler must apply, if any."""
         extra: dict[str, str] = {}
+        fault: _Fault | None = None
         try:
             failure = self._check(call, is_json)
             if failure is not None:
                 call.injected = True
+            if isinstance(failure, _Fault):
+                fault = failure
+                if fault.kind == "reset_before":
+                    call.status = 0
+                    self._record(call)
+                    return extra, fault
+                if fault.kind == "slow":
+                    self._hold(fault.delay)
+            elif failure is not None:
                 call.status = failure.status
                 if failure.status == 429:
                     extra["Retry-After"] = str(failure.retry_after)
@@ -275,13 +356,20 @@ class FakeSlack:
         except Exception as exc:  # a bug in the fake must fail the test, not hang the client in retries
             call.status, call.response = 500, {"ok": False, "error": "fake_slack_crashed"}
             call.violation = f"the fake itself failed: {exc!r}"
+        self._record(call)
+        return extra, fault
+
+    def _record(self, call: Call) -> None:
         with self._lock:
             self.calls.append(call)
             if call.violation:
                 self.violations.append(Violation(call.method, call.violation, call.params))
-        return extra
 
-    def _check(self, call: Call, is_json: bool) -> _Failure | None:
+    def _hold(self, seconds: float) -> None:
+        """Wait as a slow Slack would; cut short when the fake stops so ``stop()`` never waits on it."""
+        self._stopping.wait(seconds)
+
+    def _check(self, call: Call, is_json: bool) -> _Failure | _Fault | None:
         """Refuse what Slack would refuse, then apply any injected failure."""
         spec = self.spec.lookup(call.method)
         if spec is None:

@@ -19,6 +19,54 @@ from .slack_views_files import FileStore, ViewStore
 _CONTENT_KEYS = ("text", "blocks", "attachments")
 
 
+def _ts_key(ts: str) -> tuple[int, int]:
+    """Slack timestamps compare as numbers (``"1700000000.000100"``); compared exactly, not as floats."""
+    seconds, _, fraction = ts.partition(".")
+    return int(seconds or 0), int(fraction.ljust(6, "0")[:6] or 0)
+
+
+def _time_range(params: Params) -> Callable[[str], bool]:
+    """``oldest``/``latest`` as Slack reads them: both bounds exclusive unless ``inclusive`` is true."""
+    bounds: dict[str, tuple[int, int] | None] = {}
+    for name in ("oldest", "latest"):
+        value = text_arg(params, name)
+        try:
+            bounds[name] = _ts_key(value) if value else None
+        except ValueError:
+            raise SlackError(f"invalid_ts_{name}") from None
+    low, high = bounds["oldest"], bounds["latest"]
+    inclusive = flag_arg(params, "inclusive")
+
+    def within(ts: str) -> bool:
+        key = _ts_key(ts)
+        if low is not None and (key < low or (key == low and not inclusive)):
+            return False
+        return high is None or key < high or (key == high and inclusive)
+
+    return within
+
+
+def _check_metadata(params: Params) -> None:
+    """Message metadata is ``{"event_type": str, "event_payload": {...}}``; Slack refuses other shapes."""
+    metadata = params.get("metadata")
+    if metadata is None or metadata == "":
+        return
+    if not (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and metadata["event_type"]
+        and isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+
+
+def _as_listed(message: dict[str, Any], params: Params) -> dict[str, Any]:
+    """A message as history/replies list it: its ``metadata`` only with ``include_all_metadata``."""
+    if "metadata" in message and not flag_arg(params, "include_all_metadata"):
+        message = {k: v for k, v in message.items() if k != "metadata"}
+    return message
+
+
 class SlackWorkspace:
     """State of one fake workspace; every public method is safe to call from the test thread."""
 
@@ -103,6 +151,7 @@ class SlackWorkspace:
     def _chat_post_message(self, params: Params) -> Response:
         if not any(params.get(k) for k in _CONTENT_KEYS):
             raise SlackError("no_text")
+        _check_metadata(params)
         channel = self.resolve_channel(text_arg(params, "channel") or "")
         message: dict[str, Any] = {
             "type": "message",
@@ -132,6 +181,7 @@ class SlackWorkspace:
         return channel, message
 
     def _chat_update(self, params: Params) -> Response:
+        _check_metadata(params)
         with self.lock:
             channel, message = self._existing(params)
             for key in (*_CONTENT_KEYS, "metadata"):
@@ -187,15 +237,20 @@ class SlackWorkspace:
         if not channel:
             raise SlackError("channel_not_found")
         limit = int(text_arg(params, "limit") or 100)
-        newest_first = list(reversed(self.history(channel)))
+        in_range = _time_range(params)
+        newest_first = [_as_listed(m, params) for m in reversed(self.history(channel)) if in_range(m["ts"])]
         return {"messages": newest_first[:limit], "has_more": len(newest_first) > limit}
 
     def _conversations_replies(self, params: Params) -> Response:
+        """The parent first whatever the range (as Slack answers), then the replies within it."""
         channel = self.resolve_channel(text_arg(params, "channel") or "")
-        messages = self.thread(channel, text_arg(params, "ts") or "")
+        thread_ts = text_arg(params, "ts") or ""
+        messages = self.thread(channel, thread_ts)
         if not messages:
             raise SlackError("thread_not_found")
-        return {"messages": messages, "has_more": False}
+        in_range = _time_range(params)
+        kept = [m for m in messages if m["ts"] == thread_ts or in_range(m["ts"])]
+        return {"messages": [_as_listed(m, params) for m in kept], "has_more": False}
 
     # ----- users -----------------------------------------------------------------------------------
 

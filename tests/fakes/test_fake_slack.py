@@ -10,8 +10,11 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from slack_sdk import WebClient
@@ -25,6 +28,7 @@ from .slack_api import FakeSlack
 from .slack_spec import SPEC_ENV_VAR
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+T = TypeVar("T")
 
 
 def client_for(slack: FakeSlack, *, retry_handlers: list[RetryHandler] | None = None) -> WebClient:
@@ -405,3 +409,185 @@ def test_injected_error_code_fails_the_given_times_then_serves(fake_slack: FakeS
 def test_fail_next_needs_something_to_fail_with(fake_slack: FakeSlack) -> None:
     with pytest.raises(ValueError, match="non-200 status or an error code"):
         fake_slack.fail_next("chat.postMessage")
+
+
+# ----- connection faults (inject) -------------------------------------------------------------------
+
+
+def eventually(condition: Callable[[], T], *, timeout: float = 10.0) -> T:
+    """Poll until ``condition`` returns something truthy (a safety deadline, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+    return value
+
+
+def impatient_client(slack: FakeSlack) -> WebClient:
+    """A WebClient that gives up after one second and never retries: it sees each fault as it is."""
+    return WebClient(token=slack.token, base_url=slack.api_url, retry_handlers=[], timeout=1)
+
+
+def test_accept_then_timeout_posts_although_the_client_times_out(fake_slack: FakeSlack) -> None:
+    fake_slack.inject("chat.postMessage", "accept_then_timeout", delay=3)
+
+    with pytest.raises(TimeoutError):
+        impatient_client(fake_slack).chat_postMessage(channel="C1", text="INC-7 opened")
+
+    assert [m["text"] for m in fake_slack.messages("C1")] == ["INC-7 opened"]
+    [call] = fake_slack.calls_to("chat.postMessage")
+    assert call.injected and call.ok  # Slack did post it; the answer just never reached the client
+
+
+def test_slow_serves_the_call_after_the_delay(fake_slack: FakeSlack) -> None:
+    fake_slack.inject("chat.postMessage", "slow", delay=3)
+    fake_slack.inject("users.info", "slow", delay=0.05)
+    fake_slack.add_user("U1", real_name="Li Lei")
+
+    with pytest.raises(TimeoutError):  # the call is still being "worked on" when the client gives up
+        impatient_client(fake_slack).chat_postMessage(channel="C1", text="late")
+    patient = client_for(fake_slack)
+
+    assert patient.users_info(user="U1")["user"]["real_name"] == "Li Lei"
+    [late] = eventually(lambda: fake_slack.calls_to("chat.postMessage"))  # recorded once served
+    assert late.injected and late.ok
+    assert [m["text"] for m in fake_slack.messages("C1")] == ["late"]
+
+
+def test_reset_before_serves_nothing_and_the_next_call_is_served(fake_slack: FakeSlack) -> None:
+    fake_slack.inject("chat.postMessage", "reset_before")
+    client = impatient_client(fake_slack)
+
+    with pytest.raises(ConnectionResetError):
+        client.chat_postMessage(channel="C1", text="lost")
+    assert fake_slack.messages("C1") == []
+    client.chat_postMessage(channel="C1", text="again")
+
+    assert [m["text"] for m in fake_slack.messages("C1")] == ["again"]
+    calls = fake_slack.calls_to("chat.postMessage")
+    assert [(c.status, c.injected) for c in calls] == [(0, True), (200, False)]
+
+
+def test_reset_after_posts_and_then_resets_the_connection(fake_slack: FakeSlack) -> None:
+    fake_slack.inject("chat.postMessage", "reset_after", times=2)
+    client = impatient_client(fake_slack)
+
+    for text in ("first try", "second try"):
+        with pytest.raises(ConnectionResetError):
+            client.chat_postMessage(channel="C1", text=text)
+
+    assert [m["text"] for m in fake_slack.messages("C1")] == ["first try", "second try"]
+    assert [(c.ok, c.injected) for c in fake_slack.calls_to("chat.postMessage")] == [(True, True)] * 2
+
+
+def test_injected_ratelimit_and_server_error_answer_without_serving(fake_slack: FakeSlack) -> None:
+    fake_slack.inject("chat.postMessage", "ratelimit", retry_after=9)
+    fake_slack.inject("chat.postMessage", "server_error")
+    client = impatient_client(fake_slack)
+
+    with pytest.raises(SlackApiError) as limited:
+        client.chat_postMessage(channel="C1", text="one")
+    with pytest.raises(SlackApiError) as broken:
+        client.chat_postMessage(channel="C1", text="two")
+
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["Retry-After"] == "9"
+    assert error_of(limited) == "ratelimited"
+    assert broken.value.response.status_code == 500
+    assert fake_slack.messages("C1") == []
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429, 500]
+
+
+def test_fail_next_and_inject_are_met_in_the_order_arranged(fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next("chat.postMessage", status=429)
+    fake_slack.inject("chat.postMessage", "reset_after")
+    client = impatient_client(fake_slack)
+
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="a")
+    with pytest.raises(ConnectionResetError):
+        client.chat_postMessage(channel="C1", text="b")
+    client.chat_postMessage(channel="C1", text="c")
+
+    assert [m["text"] for m in fake_slack.messages("C1")] == ["b", "c"]
+    assert [c.injected for c in fake_slack.calls_to("chat.postMessage")] == [True, True, False]
+
+
+def test_a_call_slack_would_refuse_leaves_the_fault_for_the_next_one(fake_slack: FakeSlack) -> None:
+    fake_slack.inject("chat.postMessage", "reset_before")
+    client = impatient_client(fake_slack)
+    stranger = WebClient(token="xoxb-someone-else", base_url=fake_slack.api_url, retry_handlers=[])
+
+    with pytest.raises(SlackApiError) as exc:
+        stranger.chat_postMessage(channel="C1", text="refused before any fault applies")
+
+    assert error_of(exc) == "invalid_auth"
+    with pytest.raises(ConnectionResetError):
+        client.chat_postMessage(channel="C1", text="now it resets")
+    assert fake_slack.messages("C1") == []
+
+
+def test_inject_refuses_an_unknown_fault(fake_slack: FakeSlack) -> None:
+    with pytest.raises(ValueError, match="unknown fault 'timeout'"):
+        fake_slack.inject("chat.postMessage", "timeout")
+
+
+# ----- history windows and message metadata ---------------------------------------------------------
+
+CARD_METADATA = {"event_type": "sqms_outbox", "event_payload": {"key": "card:SQ-1"}}
+
+
+def test_history_window_is_exclusive_unless_inclusive(fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+    a, b, c, d = (client.chat_postMessage(channel="C1", text=t)["ts"] for t in "abcd")
+
+    def texts(**window: Any) -> list[str]:
+        return [m["text"] for m in client.conversations_history(channel="C1", **window)["messages"]]
+
+    assert texts(oldest=a) == ["d", "c", "b"]
+    assert texts(oldest=a, latest=d) == ["c", "b"]
+    assert texts(oldest=b, latest=c, inclusive=True) == ["c", "b"]
+    assert texts(latest=b) == ["a"]
+    assert texts(oldest=d) == []
+    with pytest.raises(SlackApiError) as exc:
+        client.conversations_history(channel="C1", oldest="yesterday")
+    assert error_of(exc) == "invalid_ts_oldest"
+
+
+def test_history_shows_metadata_only_when_asked_for_it(fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+    client.chat_postMessage(channel="C1", text="SQ-1 card", metadata=CARD_METADATA)
+    client.chat_postMessage(channel="C1", text="plain")
+
+    plain = client.conversations_history(channel="C1")["messages"]
+    full = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+
+    assert all("metadata" not in m for m in plain)
+    assert [m.get("metadata") for m in full] == [None, CARD_METADATA]
+    assert fake_slack.messages("C1")[0]["metadata"] == CARD_METADATA  # the test's view keeps it
+
+
+def test_replies_keep_the_parent_and_take_oldest_and_metadata(fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+    parent = client.chat_postMessage(channel="C1", text="SQ-1 opened")["ts"]
+    first = client.chat_postMessage(channel="C1", text="assigned", thread_ts=parent)["ts"]
+    client.chat_postMessage(channel="C1", text="resolved", thread_ts=parent, metadata=CARD_METADATA)
+
+    later = client.conversations_replies(channel="C1", ts=parent, oldest=first)["messages"]
+    with_metadata = client.conversations_replies(
+        channel="C1", ts=parent, oldest=first, include_all_metadata=True
+    )["messages"]
+
+    assert [m["text"] for m in later] == ["SQ-1 opened", "resolved"]
+    assert "metadata" not in later[1]
+    assert with_metadata[1]["metadata"] == CARD_METADATA
+
+
+def test_metadata_of_the_wrong_shape_is_refused(fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C1", text="x", metadata={"event_type": "sqms_outbox"})
+
+    assert error_of(exc) == "invalid_metadata_format"
+    assert fake_slack.messages("C1") == []

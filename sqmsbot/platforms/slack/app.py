@@ -7,7 +7,6 @@ inbound worker (`workers.py`) does the work after.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +19,13 @@ from sqmsbot.inbound import InboundQueue, Wake
 from sqmsbot.platforms.slack.blocks import ACTION_PREFIX
 from sqmsbot.platforms.slack.delivery import make_client
 from sqmsbot.platforms.slack.directory import PLATFORM, SlackDirectory
+from sqmsbot.platforms.slack.edge import check_shape
 from sqmsbot.platforms.slack.forms import CALLBACK_ID
 from sqmsbot.platforms.slack.handlers import Handlers
+from sqmsbot.platforms.slack.safe_log import BOLT_LOGGER, safe_logger
 from sqmsbot.runtime import Runtime
 
-log = logging.getLogger(__name__)
+log = safe_logger(__name__)  # no body, token or response_url in a line or a traceback
 
 
 def slash_commands() -> list[str]:
@@ -65,6 +66,9 @@ def create_bolt_app(
     The Slack directory is registered on `runtime` if it has none, so people are resolved by Slack
     user id. `verify_token` calls auth.test now, so a wrong token stops start-up instead of the first
     request.
+
+    Bolt logs through a scrubbing logger (`safe_log`: no body, token or response_url in any line),
+    and a global middleware ignores a payload of an odd shape in either mode (`edge.check_shape`).
     """
     settings = runtime.settings
     client = client or make_client(settings.slack_bot_token, settings.slack_api_url)
@@ -76,7 +80,9 @@ def create_bolt_app(
         process_before_response=process_before_response,
         token_verification_enabled=verify_token,
         request_verification_enabled=True,  # Bolt skips it for Socket Mode, where Slack is dialled
+        logger=safe_logger(BOLT_LOGGER),
     )
+    app.use(check_shape)
     queue = InboundQueue(runtime.db, runtime.clock, wake=wake, deadline=settings.ack_deadline)
     register(app, runtime, queue)
     return app

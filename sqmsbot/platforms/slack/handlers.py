@@ -1,13 +1,14 @@
 """Bolt listeners: slash commands, buttons, modal submissions, App Home. Each stores, then acknowledges.
 
-A listener does only what must happen before the acknowledgement — Bolt has verified the signature;
-a modal submission's fields are checked here because their errors belong in the ack response — and
-then puts the request into the durable inbound queue (`sqmsbot.inbound`) and acknowledges. The work
-(`commands.dispatch`, the store, the reply) is done by the inbound worker, normally in another
-process, so acknowledgements never wait behind it and a restart loses nothing. The request is stored
-before the acknowledgement leaves (in HTTP mode the app commits the rows of a turn of its event loop
-together, then answers): if the store is down the request is refused — Slack shows an error, events
-are retried — never acknowledged and forgotten.
+A listener does only what must happen before the acknowledgement — the signature, the body's size
+and its shape are checked already (`edge`); a modal submission's fields and a slash command's length
+are checked here because their errors belong in the ack response — and then puts the request into
+the durable inbound queue (`sqmsbot.inbound`) and acknowledges. The work (`commands.dispatch`, the
+store, the reply) is done by the inbound worker, normally in another process, so acknowledgements
+never wait behind it and a restart loses nothing. The request is stored before the acknowledgement
+leaves (in HTTP mode the app commits the rows of a turn of its event loop together, then answers):
+if the store is down the request is refused — Slack shows an error, events are retried — never
+acknowledged and forgotten.
 
 The one exception is a form: a bare `/incident` or a button that needs more answers opens its modal
 right away, on a small pool of its own, because the trigger expires 3 s after the click and must not
@@ -16,7 +17,6 @@ wait for the queue. Those never touch the store.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +25,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 import commands
+from sqmsbot.cmd.dispatch import MAX_LINE
+from sqmsbot.cmd.help import usage_line
 from sqmsbot.cmd.request import CommandRequest, Reply
 from sqmsbot.cmd.spec import NoArgs
 from sqmsbot.config import OrgConfig
@@ -38,10 +40,11 @@ from sqmsbot.platforms.slack.inbound import EVENT, ReplyTo, command_payload, hom
 from sqmsbot.platforms.slack.modals import open_form
 from sqmsbot.platforms.slack.replies import Replier, tell_unexpected
 from sqmsbot.platforms.slack.request_keys import action_key, event_key, slash_key, view_key
+from sqmsbot.platforms.slack.safe_log import safe_logger
 from sqmsbot.platforms.slack.text import inbound
 from sqmsbot.runtime import Runtime
 
-log = logging.getLogger(__name__)
+log = safe_logger(__name__)  # no body, token or response_url in a line or a traceback
 Ack = Callable[..., Any]
 Body = dict[str, Any]
 
@@ -78,7 +81,11 @@ class Handlers:
             ack()
             self._soon(self._slash_form, body, client)
             return
-        self._store_slash(body)
+        line = _slash_line(body)
+        if len(line) > MAX_LINE:  # refused now, not after two days in the queue
+            ack(text=self._too_long(name, line, str(body.get("user_id", ""))))
+            return
+        self._store_slash(body, line)
         ack()
 
     def action(self, ack: Ack, body: Body, client: WebClient) -> None:
@@ -121,10 +128,21 @@ class Handlers:
                 platform=PLATFORM, key=event_key(body, "home"), kind=EVENT, payload=home_payload(body)
             )
 
-    def _store_slash(self, body: Body) -> None:
+    def _too_long(self, name: str, line: str, user: str) -> str:
+        """The dispatcher's own answer to an over-long line (`errors.line_too_long` with the usage),
+        in the person's language, given in the acknowledgement so that nothing is stored."""
+        t = Translator(locale_of(self.runtime, user))
+        text = t("errors.reply", message=t("errors.line_too_long", max=MAX_LINE))
+        command = commands.registry().get(name)
+        if command is None:
+            return text + "\n" + t("help.overview_hint")
+        words = line.split(None, 2)
+        sub = command.find(words[1]) if len(words) > 1 else None
+        return text + "\n" + usage_line(command, sub, t)
+
+    def _store_slash(self, body: Body, line: str | None = None) -> None:
         user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
-        name = str(body.get("command", "")).lstrip("/").lower()
-        line = f"{name} {inbound(str(body.get('text') or '')).strip()}".strip()
+        line = line if line is not None else _slash_line(body)
         key = slash_key(body)
         request = _request(body.get("team_id"), channel, user, line, key, body.get("user_name"))
         to = ReplyTo(user, channel, body.get("response_url"), str(body.get("trigger_id", "")) or None)
@@ -206,6 +224,12 @@ def _request(
         display_name=str(name) if name else None,
         request_key=key,
     )
+
+
+def _slash_line(body: Body) -> str:
+    """The command line a slash command stands for, as the dispatcher will read it."""
+    name = str(body.get("command", "")).lstrip("/").lower()
+    return f"{name} {inbound(str(body.get('text') or '')).strip()}".strip()
 
 
 def _action_channel(body: Body, user: str) -> str:

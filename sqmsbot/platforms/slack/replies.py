@@ -2,12 +2,12 @@
 
 A slash command or a message button comes with a response_url (works in any channel, even one the
 bot is not in); a modal submission does not, so it gets chat.postEphemeral in the channel it was
-opened from, and a DM when that fails. Nothing is swallowed: a reply that cannot go out is logged.
+opened from, and a DM when that fails. Nothing is swallowed: a reply that cannot go out is logged
+(never its response_url, which lets whoever holds it post as the bot: see `safe_log`).
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 import sys
 from dataclasses import dataclass
@@ -19,8 +19,9 @@ from slack_sdk.webhook import WebhookClient
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Message
 from sqmsbot.platforms.slack.blocks import fallback_text, message_blocks
+from sqmsbot.platforms.slack.safe_log import WEBHOOK_LOGGER, safe_logger
 
-log = logging.getLogger(__name__)
+log = safe_logger(__name__)  # no body, token or response_url in a line or a traceback
 
 
 @dataclass
@@ -58,7 +59,8 @@ class Replier:
 
     def _via_response_url(self, text: str, blocks: list[dict[str, object]]) -> bool:
         try:
-            response = WebhookClient(self.response_url or "", timeout=10).send(
+            hook = WebhookClient(self.response_url or "", timeout=10, logger=safe_logger(WEBHOOK_LOGGER))
+            response = hook.send(
                 text=text, blocks=blocks or None, response_type="ephemeral", replace_original=False
             )
         except (SlackClientError, OSError):
