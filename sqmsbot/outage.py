@@ -46,6 +46,11 @@ class Outage:
     def down(self) -> bool:
         return self._since is not None
 
+    @property
+    def failures(self) -> int:
+        """Failures since it went down (0 while it works)."""
+        return self._failures
+
     def failed(self, error: BaseException) -> None:
         now = self._now()
         with self._lock:

@@ -83,6 +83,7 @@ class InboundWorker:
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
+        self.outage = Outage(log, "the inbound worker's round")  # one line per change, not per round
 
     def run_once(self) -> int:
         """Work every due row once (up to a batch); returns how many rows were claimed."""
@@ -108,7 +109,7 @@ class InboundWorker:
         The interval is the fallback for rows nobody woke us for: retries coming due, rows another
         replica left behind, leases running out.
         """
-        outage = Outage(log, "the inbound worker's round")
+        outage = self.outage
         while not stop.is_set():
             if wake is not None:
                 wake.clear()  # before claiming: a request stored from now on wakes the next wait
