@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sqmsbot.cli_help import localise
 from sqmsbot.cli_jobs import jobs_app, scheduler_command
+from sqmsbot.cli_outbox import outbox_app
 from sqmsbot.cli_sla import sla_app
 from sqmsbot.config import LOCAL_ORG_FILE, ConfigError, Settings, load_org_config
 from sqmsbot.db import Database, UnsupportedStore, check_supported
@@ -37,6 +38,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(sla_app, name="sla")
 app.command("scheduler")(scheduler_command)
+app.add_typer(outbox_app, name="outbox")
 
 
 def _t() -> Translator:
@@ -136,7 +138,8 @@ def serve(
     """HTTP mode: POST /slack/events (signed by Slack) and GET /healthz, served by uvicorn.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; point the Slack app's request URLs at
-    https://<your host>/slack/events.
+    https://<your host>/slack/events. A supervised worker process works the requests, sends the
+    messages and runs the scheduled jobs; /healthz answers 503 when it or the store is not working.
     """
     runtime = _runtime()
     if not (runtime.settings.slack_bot_token and runtime.settings.slack_signing_secret):

@@ -21,7 +21,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sqmsbot.inbound.store import queue_store
-from sqmsbot.models import InboundRequest, OutboxMessage
+from sqmsbot.models import InboundRequest
+from sqmsbot.outbox import outbox_health
 from sqmsbot.runtime import Runtime
 
 
@@ -36,24 +37,6 @@ def inbound_health(session: Session, *, now: datetime) -> dict[str, object]:
     lease_over = session.scalar(
         select(func.min(InboundRequest.lease_until)).where(
             InboundRequest.status == "working", InboundRequest.lease_until < now
-        )
-    )
-    oldest = min((t for t in (pending_due, lease_over) if t is not None), default=None)
-    return {"dead": dead or 0, "oldest_due_seconds": _age(now, oldest)}
-
-
-def outbox_health(session: Session, *, now: datetime) -> dict[str, object]:
-    """Dead messages, and how long the oldest due one (pending and due, or its sender's lease over)
-    has been waiting since it fell due."""
-    dead = session.scalar(select(func.count()).where(OutboxMessage.status == "dead"))
-    pending_due = session.scalar(
-        select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
-        )
-    )
-    lease_over = session.scalar(
-        select(func.min(OutboxMessage.lease_until)).where(
-            OutboxMessage.status == "sending", OutboxMessage.lease_until < now
         )
     )
     oldest = min((t for t in (pending_due, lease_over) if t is not None), default=None)

@@ -31,6 +31,11 @@ class OutboxMessage(Base):
     remote_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    attempt_started_at: Mapped[datetime | None]
+    """When the last send started, written just before it; cleared once its outcome is known (sent,
+    or the platform answered no). Still set on the next try: look for what that attempt posted."""
+    failing_since: Mapped[datetime | None]
+    """When the current run of failures began: the retry horizon counts from here."""
 
 
 class ProcessedRequest(Base):

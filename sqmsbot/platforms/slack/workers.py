@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Literal
@@ -30,7 +31,7 @@ from sqmsbot.config import Settings
 from sqmsbot.inbound import InboundWorker, Signal
 from sqmsbot.inbound.wake import WakeReceiver, WakeSender, wake_pipe
 from sqmsbot.outbox import OutboxWorker
-from sqmsbot.platforms.slack.delivery import SlackDeliverer, make_client
+from sqmsbot.platforms.slack.delivery import SlackDeliverer, make_client, outbox_client
 from sqmsbot.platforms.slack.directory import PLATFORM, SlackDirectory
 from sqmsbot.platforms.slack.inbound import SlackInboundHandler
 from sqmsbot.runtime import Runtime
@@ -50,7 +51,19 @@ def inbound_worker(runtime: Runtime, client: WebClient) -> InboundWorker:
 
 
 def outbox_worker(runtime: Runtime, client: WebClient) -> OutboxWorker:
-    return OutboxWorker(runtime.db, SlackDeliverer(client, locale=runtime.org.default_locale), runtime.clock)
+    """The outbox worker on a client of its own beside `client`: no SDK retries or sleeps (the worker
+    reschedules instead, and looks before it re-sends a post whose outcome is unknown)."""
+    settings = runtime.settings
+    deliverer = SlackDeliverer(
+        outbox_client(client, timeout=settings.slack_timeout), locale=runtime.org.default_locale
+    )
+    return OutboxWorker(
+        runtime.db,
+        deliverer,
+        runtime.clock,
+        max_backoff=timedelta(seconds=settings.outbox_max_backoff),
+        retry_horizon=timedelta(seconds=settings.outbox_retry_horizon),
+    )
 
 
 class Workers:

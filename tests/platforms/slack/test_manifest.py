@@ -30,4 +30,14 @@ def test_manifest_enables_what_the_adapter_uses() -> None:
     scopes = re.findall(
         r"^\s{6}- ([a-z:.]+)\s*$", text.split("scopes:")[1].split("settings:")[0], re.MULTILINE
     )
-    assert sorted(scopes) == ["chat:write", "chat:write.public", "commands", "users:read"]
+    assert sorted(scopes) == [
+        "channels:history",
+        "chat:write",
+        "chat:write.public",
+        "commands",
+        "groups:history",
+        "im:history",
+        "im:write",
+        "mpim:history",
+        "users:read",
+    ]

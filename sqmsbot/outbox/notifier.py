@@ -1,0 +1,165 @@
+"""Queueing notifications in the unit of work that causes them (DESIGN §5).
+
+A change and the notifications it causes commit together: the rows are kept on the session until it
+commits and written as its last statement; a rollback drops them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from sqmsbot.db import insert_unless_taken
+from sqmsbot.messages import Message
+from sqmsbot.models import OutboxMessage, Person
+
+log = logging.getLogger("sqmsbot.outbox")
+
+PENDING = "sqmsbot.outbox.pending"
+"""Where a unit of work keeps its notifications until it commits (`Session.info`)."""
+KEYS_PER_READ = 500
+"""How many dedupe keys one `Notifier.stored` statement asks about (bind parameters are limited)."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a sender needs to know about a message already queued: when, and whether it is out yet."""
+
+    key: str
+    target: str
+    status: str
+    created_at: datetime
+    next_attempt_at: datetime
+
+    def held(self, now: datetime) -> bool:
+        """Waiting for a later instant (a person's working hours), not yet sent."""
+        return self.status == "pending" and self.next_attempt_at > now
+
+
+class Notifier:
+    """Queues notifications in the caller's unit of work; they are stored when it commits.
+
+    Queued rather than inserted one by one: a unit of work that notifies a hundred people (a busy
+    `sla_watch` minute) writes them in one statement, and a dedupe key already stored is skipped by the
+    database itself (`ON CONFLICT DO NOTHING`), which also holds when two replicas race for one key.
+    A rolled-back unit of work stores none of them.
+    """
+
+    def __init__(self, session: Session, *, platform: str, now: datetime) -> None:
+        self.session = session
+        self.platform = platform
+        self.now = now
+
+    def to_channel(self, *, key: str, channel: str, message: Message) -> bool:
+        return self._enqueue(key=key, kind="channel", target=channel, message=message)
+
+    def to_person(
+        self, *, key: str, person: Person, message: Message, not_before: datetime | None = None
+    ) -> bool:
+        """`not_before`: hold it until then (outside the person's working hours); the row waits in the
+        outbox with that next attempt time, so it is delivered then even across restarts."""
+        if person.platform != self.platform:
+            log.info("not notifying %s across platforms (%s)", person.platform_user_id, person.platform)
+            return False
+        return self._enqueue(
+            key=key, kind="user", target=person.platform_user_id, message=message, not_before=not_before
+        )
+
+    def stored(self, keys: Iterable[str]) -> dict[str, Stored]:
+        """The messages already queued under any of these keys, in this unit of work or stored before:
+        indexed reads on the unique key, a few hundred keys a statement."""
+        wanted = sorted(set(keys))
+        pending = _pending(self.session)
+        found = {
+            key: Stored(key, queued["target"], "pending", queued["created_at"], queued["next_attempt_at"])
+            for key in wanted
+            if (queued := pending.get(key)) is not None
+        }
+        rest = [key for key in wanted if key not in found]
+        columns = (
+            OutboxMessage.dedupe_key,
+            OutboxMessage.target,
+            OutboxMessage.status,
+            OutboxMessage.created_at,
+            OutboxMessage.next_attempt_at,
+        )
+        with self.session.no_autoflush:
+            for start in range(0, len(rest), KEYS_PER_READ):
+                chunk = rest[start : start + KEYS_PER_READ]
+                query = select(*columns).where(OutboxMessage.dedupe_key.in_(chunk))
+                for key, target, status, created_at, next_attempt_at in self.session.execute(query):
+                    found[key] = Stored(key, target, status, created_at, next_attempt_at)
+        return found
+
+    def replace_held(self, *, key: str, message: Message, not_before: datetime) -> bool:
+        """Give a held message (see `Stored.held`) newer content; False when it is no longer held (it
+        is due, being sent, or sent), and the caller sends its own message instead."""
+        pending = _pending(self.session)
+        if key in pending:
+            pending[key] |= {"payload": message.model_dump(mode="json"), "next_attempt_at": not_before}
+            return True
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.dedupe_key == key,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at > self.now,
+            )
+            .values(payload=message.model_dump(mode="json"), next_attempt_at=not_before)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def has(self, key: str) -> bool:
+        """Whether a message with this dedupe key is queued in this unit of work or already stored."""
+        return key in self.stored([key])
+
+    def _enqueue(
+        self, *, key: str, kind: str, target: str, message: Message, not_before: datetime | None = None
+    ) -> bool:
+        """Queues the row; False when this unit of work already queued the key. A key stored by an
+        earlier one is dropped at commit: it was (or is being) sent."""
+        pending = _pending(self.session)
+        if key in pending:
+            return False
+        pending[key] = {
+            "dedupe_key": key,
+            "platform": self.platform,
+            "target_kind": kind,
+            "target": target,
+            "payload": message.model_dump(mode="json"),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": max(self.now, not_before) if not_before else self.now,
+            "created_at": self.now,
+        }
+        return True
+
+
+def _pending(session: Session) -> dict[str, dict[str, Any]]:
+    queued: dict[str, dict[str, Any]] = session.info.setdefault(PENDING, {})
+    return queued
+
+
+@event.listens_for(Session, "before_commit")
+def _store_pending(session: Session) -> None:
+    """Writes the unit of work's queued notifications, in the order queued (a card before its thread
+    replies), as the last statement before it commits."""
+    rows = session.info.pop(PENDING, None)
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    session.execute(
+        insert_unless_taken(OutboxMessage, dialect=dialect, unique=["dedupe_key"]), list(rows.values())
+    )
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)
