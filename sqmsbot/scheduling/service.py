@@ -17,6 +17,7 @@ from datetime import UTC, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from sqmsbot.config import Department
+from sqmsbot.outage import Outage
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling.runner import Outcome, catch_up, default_registry, latest_due, run_period
 from sqmsbot.scheduling.spec import Job
@@ -24,11 +25,26 @@ from sqmsbot.scheduling.spec import Job
 log = logging.getLogger(__name__)
 
 
+_outage = Outage(log, "scheduled jobs")
+
+
 def tick(runtime: Runtime, job: Job, department: Department | None) -> Outcome | None:
-    """One firing of a job series: run the period that just fell due (None if none is in reach)."""
+    """One firing of a job series: run the period that just fell due (None if none is in reach).
+
+    A failure (the store is down, most likely) is logged once per change of state rather than as a
+    traceback from every series every minute; the period's claim is not finished, so the next
+    firing or a catch-up runs it when the store is back."""
     lateness = timedelta(seconds=runtime.settings.job_lateness)
     due = latest_due(job, runtime.org, department, runtime.clock.now(), lateness)
-    return run_period(runtime, due) if due is not None else None
+    if due is None:
+        return None
+    try:
+        outcome = run_period(runtime, due)
+    except Exception as exc:
+        _outage.failed(exc)
+        return None
+    _outage.cleared()
+    return outcome
 
 
 def series_id(job: Job, department: Department | None) -> str:

@@ -3,7 +3,9 @@
 Tests pass them explicitly (`collect(race_jobs)`), and the two-process test's workers import them
 the same way. `race_tick` records a side effect row per run in `race_effects` (a table the test
 creates), so a period that ran twice would show up twice there even though its outbox message, by
-its dedupe key, could not.
+its dedupe key, could not. `race_lag`, `race_second`, `race_idle` and `race_missed` record theirs
+with `record_effect` (a `processed_requests` row per period and process) for the lease-takeover and
+real-scheduler tests (`test_scheduler_processes.py`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import os
 import random
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Connection, insert, text
+from sqlalchemy.orm import Session
 
-from jobs import Cron, Every, JobContext, job
+from jobs import Cron, Every, Job, JobContext, job
 from sqmsbot.config import OrgConfig
 from sqmsbot.messages import Message
 from sqmsbot.models import Incident, IncidentTarget, Person, ProcessedRequest
@@ -67,6 +71,68 @@ def race_slow(ctx: JobContext) -> None:
     ctx.session.flush()
     if os.environ.get("RACE_HANG"):
         time.sleep(600)
+
+
+def record_effect(ctx: JobContext) -> None:
+    """One effect per run, keyed by the period *and* the process: a period run twice would commit two
+    rows (rather than collide on one key and fail), so a double run cannot hide behind an error."""
+    ctx.session.add(
+        ProcessedRequest(
+            key=f"{ctx.period_key}#{os.getpid()}",
+            created_at=ctx.now,
+            reply={"period": ctx.period_key, "pid": os.getpid()},
+        )
+    )
+    ctx.session.flush()
+
+
+def wait_for(path: Path, seconds: float = 120) -> None:
+    """Poll for a file the test creates (a generous deadline, so a broken test cannot hang a worker)."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared")
+        time.sleep(0.02)
+
+
+@job(Every(minutes=10))
+def race_lag(ctx: JobContext) -> None:
+    """Records its effect. With RACE_GATE (a directory) it lags while holding its claim: it creates
+    `entered` there and waits for `release` — before recording its effect, or after it (its unit of
+    work then stays open meanwhile) with RACE_LAG_AFTER_EFFECT."""
+    gate = os.environ.get("RACE_GATE")
+    after = bool(os.environ.get("RACE_LAG_AFTER_EFFECT"))
+    if gate is None:
+        record_effect(ctx)
+        return
+    if after:
+        record_effect(ctx)
+    Path(gate, "entered").touch()
+    wait_for(Path(gate, "release"))
+    if not after:
+        record_effect(ctx)
+
+
+@job(Every(seconds=1))
+def race_second(ctx: JobContext) -> None:
+    """Every second, on the wall clock: one effect per period."""
+    record_effect(ctx)
+
+
+def nothing_to_do(session: Session, at: datetime) -> bool:
+    return False
+
+
+@job(Every(seconds=1), has_work=nothing_to_do)
+def race_idle(ctx: JobContext) -> None:
+    """Every second, never anything to do: each period is let go before a claim."""
+    record_effect(ctx)
+
+
+def race_missed(minutes: str) -> Job:
+    """Hourly at these minutes (UTC), e.g. "12,18": the scheduler test picks them so that, when the
+    replicas start, one period fell due just inside the lateness and an older one just outside it."""
+    return job(Cron(minute=minutes, timezone="UTC"), name="race_missed")(record_effect)
 
 
 THRESHOLDS = ("warn:0.5", "warn:0.75", "breach", "escalate:1:lead")

@@ -104,11 +104,11 @@ def test_the_repeated_and_the_skipped_hour_run_a_wall_clock_time_once() -> None:
     assert night == ["night/2026-10-25T01:30"]
     assert len(hours) == len(set(hours)) == 24  # 25 real hours, 24 wall-clock half-pasts, no endless loop
     spring = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # 23:00 GMT; 01:00-02:00 does not exist that night
-    night = [
+    spring_night = [
         d for d in due_runs(registry, spring, spring + timedelta(hours=23), org=ORG) if d.job.name == "night"
     ]
     # 01:30 does not exist that night: it runs once, at the first instant that does (02:30 BST, 01:30 UTC)
-    assert [(d.period_key, d.scheduled_at.hour) for d in night] == [("night/2026-03-29T02:30", 1)]
+    assert [(d.period_key, d.scheduled_at.hour) for d in spring_night] == [("night/2026-03-29T02:30", 1)]
 
 
 def test_run_due_runs_each_period_at_its_instant_and_leaves_the_clock_at_the_end(
