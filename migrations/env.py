@@ -5,10 +5,11 @@ from __future__ import annotations
 from alembic import context
 
 from sqmsbot.config import Settings
-from sqmsbot.db import make_engine, normalise_url
+from sqmsbot.db import Timeouts, make_engine, normalise_url
 from sqmsbot.models import Base
 
 config = context.config
+MIGRATION_TIMEOUTS = Timeouts(statement=0, lock=60)
 target_metadata = Base.metadata
 
 
@@ -27,7 +28,9 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(_url())
+    # A data migration may take as long as it takes (no statement timeout), but waits for another
+    # session's lock only so long: a deploy stuck behind a forgotten transaction says so.
+    engine = make_engine(_url(), timeouts=MIGRATION_TIMEOUTS)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from sqmsbot.db import Database, UnsupportedStore, check_supported
 from sqmsbot.i18n import Translator, terminal_translator
 from sqmsbot.migrate import upgrade
 from sqmsbot.runtime import Runtime, store_timeouts
+from sqmsbot.supervisor import GaveUp
 
 app = typer.Typer(
     help="sqmsbot — service quality management in chat (Slack, Lark, and a console).",
@@ -120,7 +119,10 @@ def run() -> None:
         if runtime.settings.slack_app_token:
             from sqmsbot.platforms.slack import run_socket_mode
 
-            run_socket_mode(runtime)
+            try:
+                run_socket_mode(runtime)
+            except GaveUp as exc:  # logged at CRITICAL already; the exit code tells the supervisor
+                raise typer.Exit(1) from exc
         else:
             _serve(runtime, host="0.0.0.0", port=runtime.settings.port)
     elif platform == "lark":
@@ -158,13 +160,17 @@ def _serve(runtime: Runtime, *, host: str, port: int) -> None:
     from sqmsbot.web import create_web_app
 
     gave_up = threading.Event()
+    server: uvicorn.Server | None = None
 
     def give_up() -> None:
         gave_up.set()
-        os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's own graceful shutdown
+        if server is not None:
+            server.should_exit = True  # uvicorn's own graceful shutdown, without a signal to re-raise
 
     web = create_web_app(runtime, scheduler=True, on_give_up=give_up)
-    uvicorn.run(web, host=host, port=port, log_level=runtime.settings.log_level.lower())
+    level = runtime.settings.log_level.lower()
+    server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level=level))
+    server.run()
     if gave_up.is_set():
         raise typer.Exit(1)
 

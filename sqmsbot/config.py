@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # /healthz fails when the worker is down or the oldest due inbound request or outbox row has waited
     # longer than this many seconds.
     health_stale_after: int = Field(default=120, ge=5)
+    # A worker process that dies more than `worker_restart_limit` times within
+    # `worker_restart_window` seconds is given up on: logged at CRITICAL, and the server exits with 1.
+    worker_restart_limit: int = Field(default=5, ge=0)
+    worker_restart_window: float = Field(default=600.0, gt=0)
 
     @field_validator("config", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # The stores sqmsbot is tested on, and the one driver of each that it ships (DESIGN §2, §8).
 SUPPORTED_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
 CONNECT_TIMEOUT = 10  # seconds to reach PostgreSQL
+TCP_USER_TIMEOUT_MS = 30_000  # a connection whose sent data stays unacknowledged this long is dead
 
 
 class UnsupportedStore(ValueError):
@@ -61,7 +62,7 @@ class Timeouts:
     that vanished without closing the connection.
     """
 
-    statement: float = 30.0
+    statement: float = 30.0  # 0: no limit (migrations)
     lock: float = 5.0
 
 
@@ -94,6 +95,8 @@ def postgres_connect_args(parsed: URL, timeouts: Timeouts | None = None) -> dict
         args["connect_timeout"] = CONNECT_TIMEOUT
     if "keepalives" not in parsed.query:
         args |= {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+    if "tcp_user_timeout" not in parsed.query:  # data sent and never acknowledged: a black-holed path
+        args["tcp_user_timeout"] = TCP_USER_TIMEOUT_MS
     given = parsed.query.get("options", "")
     options = " ".join(given) if isinstance(given, tuple) else given
     if "statement_timeout" not in options:

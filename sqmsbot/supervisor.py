@@ -21,8 +21,14 @@ from multiprocessing.process import BaseProcess
 
 log = logging.getLogger(__name__)
 
+WATCH_S = 0.5
+"""How often the watch looks up from the child's sentinel to see whether it is being stopped."""
 Start = Callable[[], BaseProcess]
 """Starts a child and returns it once it is ready; raises when it could not start."""
+
+
+class GaveUp(RuntimeError):
+    """The worker process was given up on: the caller stops, with a failing exit code."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,11 @@ class Supervisor:
         self._thread.start()
 
     def stop(self) -> BaseProcess | None:
-        """Stop restarting; the caller stops the current child (returned) its own way."""
+        """Stop restarting and wait until no restart is under way; the caller then stops the current
+        child (returned) its own way — a child started by a restart that was under way included."""
         self._stopping.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
         with self._lock:
             return self._process
 
@@ -119,7 +128,8 @@ class Supervisor:
             process = self._process
             if process is None:
                 return
-            wait([process.sentinel])
+            if not wait([process.sentinel], timeout=WATCH_S):
+                continue  # alive: look again (and whether we are stopping)
             if self._stopping.is_set():
                 return
             process.join(5)  # reaped, so its exit code is known

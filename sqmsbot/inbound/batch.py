@@ -27,7 +27,10 @@ class StoreTimeout(Exception):
     """The store did not take the request within the deadline."""
 
 
-Batch = list[tuple[Collected, "asyncio.Future[None]"]]
+Batch = list[tuple[Collected, "asyncio.Future[None]", float]]
+"""(rows, their request's future, the loop time its deadline passes) for each waiting request."""
+MARGIN_S = 0.05
+"""A request with less time than this left is not put into a batch: it would be refused first."""
 
 
 class GroupCommit:
@@ -44,7 +47,7 @@ class GroupCommit:
     async def store(self, rows: Collected) -> None:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        self._pending.append((rows, done))
+        self._pending.append((rows, done, loop.time() + self.deadline))
         if not self._scheduled and not self._running:
             self._scheduled = True  # after the requests already ready in this turn have added theirs
             loop.call_soon(self._flush, loop)
@@ -58,18 +61,22 @@ class GroupCommit:
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         self._scheduled = False
-        batch = [(rows, done) for rows, done in self._pending if not done.done()]
+        soon = loop.time() + MARGIN_S
+        batch = [entry for entry in self._pending if not entry[1].done() and entry[2] > soon]
         self._pending = []
         if not batch:
             return
         by_queue: dict[InboundQueue, list[dict[str, Any]]] = defaultdict(list)
-        for rows, _ in batch:
+        for rows, _, _ in batch:
             for queue, row in rows:
                 by_queue[queue].append(row)
         self._running = True
         abandoned = threading.Event()
         work = loop.run_in_executor(self._pool, _store_all, dict(by_queue), abandoned)
-        watchdog = loop.call_later(self.deadline, _abort, list(by_queue), work, abandoned)
+        # When the first of these requests is refused the batch is abandoned, so that none of them
+        # is stored after an answer that said it was not (the others are refused with it).
+        first_refusal = min(expires for _, _, expires in batch)
+        watchdog = loop.call_at(first_refusal, _abort, list(by_queue), work, abandoned)
         work.add_done_callback(lambda finished: self._settled(loop, batch, finished, watchdog))
 
     def _settled(
@@ -82,7 +89,7 @@ class GroupCommit:
         watchdog.cancel()
         self._running = False
         error = work.exception() if not work.cancelled() else asyncio.CancelledError()
-        for _, done in batch:
+        for _, done, _ in batch:
             if done.done():  # refused already (its deadline passed) or its client went away
                 continue
             if error is None:

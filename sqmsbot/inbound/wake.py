@@ -25,14 +25,17 @@ class WakeSender:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._lock = threading.Lock()  # a closed descriptor's number may be reused: never write to it
         os.set_blocking(connection.fileno(), False)
 
     def set(self) -> None:
-        with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):  # full, gone or closed
-            os.write(self._connection.fileno(), b"\0")
+        with self._lock, contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):  # full, gone
+            if not self._connection.closed:
+                os.write(self._connection.fileno(), b"\0")
 
     def close(self) -> None:
-        self._connection.close()
+        with self._lock:
+            self._connection.close()
 
 
 class WakeReceiver:

@@ -72,5 +72,6 @@ class FindingDeliverer(Deliverer, Protocol):
         """The id of the message an attempt started at `since` posted for this delivery, or None when
         it posted nothing (or when sending again is harmless, as an edit in place is). Raise
         RetryLater when the platform cannot be asked now (the row waits; it is never sent blindly),
-        Refused when it can never tell (the row is dead, with the reason, for an operator)."""
+        Refused when it can never tell (the platform will not let us look): the row is then sent
+        again, and the log says why — a message seen twice is a lesser harm than one never seen."""
         ...

@@ -6,7 +6,9 @@ send, that an attempt started (`attempt_started_at`); a send that settles (it we
 platform answered no) clears it. A row that still carries it when it is tried again had an attempt
 whose outcome nobody knows (a timeout, a connection reset after the request left, a worker killed
 mid-send whose lease ran out): the deliverer is asked to `find` what that attempt posted, and the
-worker adopts it rather than post a second copy. If the platform cannot be asked, the row waits.
+worker adopts it rather than post a second copy. If the platform cannot be asked now, the row
+waits; if it will never let us look (the bot may post to a channel it may not read), the row is sent
+again with a warning in the log.
 
 Nothing here sleeps: a rate limit reschedules the row after the platform's Retry-After (a sleep
 inside the lease would let another replica take the row and send it too), and the rest of the

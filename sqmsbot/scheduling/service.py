@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from sqmsbot.config import Department
 from sqmsbot.outage import Outage
@@ -25,25 +26,32 @@ from sqmsbot.scheduling.spec import Job
 log = logging.getLogger(__name__)
 
 
-_outage = Outage(log, "scheduled jobs")
+_outages: dict[str, Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage(series: str) -> Outage:
+    with _outages_lock:
+        return _outages.setdefault(series, Outage(log, f"scheduled job {series}"))
 
 
 def tick(runtime: Runtime, job: Job, department: Department | None) -> Outcome | None:
     """One firing of a job series: run the period that just fell due (None if none is in reach).
 
-    A failure (the store is down, most likely) is logged once per change of state rather than as a
-    traceback from every series every minute; the period's claim is not finished, so the next
-    firing or a catch-up runs it when the store is back."""
+    The store failing is logged once per change of state and series rather than as a traceback
+    every minute; the period's claim is not finished, so the next firing or a catch-up runs it when
+    the store is back. Anything else is a bug: APScheduler logs it with its traceback."""
     lateness = timedelta(seconds=runtime.settings.job_lateness)
     due = latest_due(job, runtime.org, department, runtime.clock.now(), lateness)
     if due is None:
         return None
+    outage = _outage(series_id(job, department))
     try:
         outcome = run_period(runtime, due)
-    except Exception as exc:
-        _outage.failed(exc)
+    except SQLAlchemyError as exc:  # the store: one line per change of state, per series
+        outage.failed(exc)
         return None
-    _outage.cleared()
+    outage.cleared()
     return outcome
 
 

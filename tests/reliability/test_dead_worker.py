@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 import signal
 import threading
@@ -129,3 +130,24 @@ def test_a_worker_that_keeps_dying_is_given_up_on_loudly(runtime: Runtime, fake_
         status, body = health(url)
         assert status == 503
         assert body["worker"]["gave_up"] is True and body["problems"] == ["worker gave up"]
+
+
+def test_stopping_while_a_restart_is_under_way_leaves_no_worker_running(
+    runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    """The server stops just as a dead worker is being replaced: the replacement is stopped too,
+    not left working the queues (and running the scheduler) behind a server that has gone."""
+    settings = runtime.settings.model_copy(
+        update={
+            "slack_bot_token": fake_slack.token,
+            "slack_signing_secret": SECRET,
+            "slack_api_url": fake_slack.api_url,
+        }
+    )
+    live = dataclasses.replace(runtime, settings=settings, directories={})
+    workers = Workers(live, "process", restarts=Restarts(first=0.0))
+    workers.start()
+    kill(workers)
+    wait_for(lambda: workers.status()["last_exit_code"] is not None)  # the restart is under way
+    workers.stop()
+    assert [p for p in multiprocessing.active_children() if p.name == "sqmsbot-workers"] == []

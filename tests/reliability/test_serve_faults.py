@@ -78,6 +78,22 @@ def test_serve_restarts_its_killed_worker_and_healthz_tells(store_url: str, fake
         assert "the worker process died (exit code -9)" in server.log_text()
 
 
+def test_serve_gives_up_on_a_worker_that_keeps_dying_and_exits_with_1(
+    store_url: str, fake_slack: FakeSlack
+) -> None:
+    """With SQMS_WORKER_RESTART_LIMIT=0 the first death is one too many: CRITICAL in the log, and the
+    server stops with exit code 1 (not by a re-raised SIGTERM, which systemd would call a clean stop)."""
+    server = serve(store_url, fake_slack)
+    server.extra_env["SQMS_WORKER_RESTART_LIMIT"] = "0"
+    with server:
+        server.wait_ready()
+        [worker] = server.worker_pids()
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: server.returncode is not None, timeout=120)
+        assert server.returncode == 1, server.log_tail()
+        assert "CRITICAL sqmsbot.supervisor: the worker process died 1 times" in server.log_text()
+
+
 def test_an_sla_breach_is_announced_under_serve(store_url: str, fake_slack: FakeSlack) -> None:
     """A P1 (15 minutes to acknowledge, round the clock) reported 20 minutes ago and never touched:
     the server's own scheduler announces the missed commitment — with no `sqmsbot scheduler` beside it."""

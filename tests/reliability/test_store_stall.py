@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -120,6 +122,31 @@ def test_a_locked_queue_gets_503_not_a_hang_and_healthz_answers(
                 assert status == 200, body
         assert signed_post(url, slash("after"), FORM).status == 200
     assert stored(runtime) == 2  # the refused one was not stored later behind the person's back
+
+
+def test_a_request_refused_while_it_waited_behind_another_is_never_stored(
+    runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    """B arrives while A's insert waits on the lock, so B goes into the next batch. B's own deadline
+    passes while that batch waits too: B is refused, and its batch is abandoned with it — even when
+    the lock is released a moment later, B is not stored behind the 503 the person saw."""
+    answers: dict[str, int] = {}
+
+    def send(title: str) -> None:
+        answers[title] = signed_post(url, slash(title), FORM).status
+
+    with http_app(runtime, fake_slack) as url:
+        with inbound_locked(runtime):
+            first = threading.Thread(target=send, args=("A",))
+            second = threading.Thread(target=send, args=("B",))
+            first.start()
+            time.sleep(0.3)  # orders B after A's batch began (not a proof of anything by itself)
+            second.start()
+            first.join(60)
+            second.join(60)
+        assert answers == {"A": 503, "B": 503}
+        assert signed_post(url, slash("C"), FORM).status == 200  # stored after the lock: the queue works
+    assert stored_titles(runtime) == {"C"}
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ the SDK raised:
   a reset, a broken answer) the post may be out: perhaps done.
 
 Looking for an earlier attempt's post reads the conversation (`channels:history`, `groups:history`,
-`im:history`, and `im:write` to open a DM); a bot that may not read it cannot tell, and says so.
+`im:history`, and `im:write` to open a DM); a bot that may not read it cannot tell: it sends again
+and logs why.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ def failed_call(exc: Exception, *, posting: bool) -> Exception:
 
 def failed_lookup(exc: Exception) -> RetryLater | SlackRefusal:
     """What went wrong while looking for an earlier attempt's post: ask again later, unless Slack
-    refuses the look for good (the bot may not read that channel: `not_in_channel`), when the row is
-    dead, with the reason, rather than posted blindly or retried in vain."""
+    refuses the look for good (the bot may not read that channel: `not_in_channel`); then the worker
+    sends it again and logs why — a card seen twice is a lesser harm than one never seen."""
     if isinstance(exc, SlackApiError):
         answer = _answered(exc, posting=False)
         if isinstance(answer, SlackRefusal):
@@ -86,7 +87,9 @@ def _answered(exc: SlackApiError, *, posting: bool) -> Exception:
         return RetryLater(f"slack error {status} {error}".strip(), maybe_sent=posting)
     if error in AUTH_ERRORS:
         return RetryLater(f"slack refused the token: {error}")
-    return SlackRefusal(f"slack refused it: {error or status}", response)
+    if not error:  # not Slack's answer at all (a proxy's 403/407 page, a wrong SQMS_SLACK_API_URL)
+        return RetryLater(f"no Slack answer (HTTP {status})", maybe_sent=posting and status < 400)
+    return SlackRefusal(f"slack refused it: {error}", response)
 
 
 def _retry_after(response: object) -> float | None:

@@ -70,6 +70,8 @@ async def admit(
     """
     try:
         body = await read_body(request, settings.max_body_bytes)
+        if is_ssl_check(body, request.headers.get("content-type")):
+            return Response(status_code=200)  # Slack checking the certificate: nothing to do, nothing stored
         secret = str(getattr(app, "_signing_secret", "") or settings.slack_signing_secret or "")
         verify(secret, request.headers, body, now())
         shape = shape_problem(parse(body, request.headers.get("content-type")))
@@ -79,6 +81,18 @@ async def admit(
         log.info("slack request refused with %s: %s", refused.status, refused.reason)
         return Response(status_code=refused.status)
     return body
+
+
+def is_ssl_check(body: bytes, content_type: str | None) -> bool:
+    """Slack's periodic certificate check of a slash command's URL (`ssl_check=1&token=…`), which it
+    does not sign; answered 200 as Bolt answers it, before any other check, and never stored."""
+    if len(body) > 512 or not (content_type or "").startswith("application/x-www-form-urlencoded"):
+        return False
+    try:
+        fields = dict(parse_qsl(body.decode("ascii"), strict_parsing=True))
+    except ValueError:
+        return False
+    return fields.get("ssl_check") == "1" and "command" not in fields
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -32,7 +32,7 @@ from sqmsbot.cmd.spec import NoArgs
 from sqmsbot.config import OrgConfig
 from sqmsbot.i18n import Translator
 from sqmsbot.inbound import InboundQueue
-from sqmsbot.messages import Form
+from sqmsbot.messages import Form, Message
 from sqmsbot.platforms.slack.button_forms import button_form, needs_form
 from sqmsbot.platforms.slack.directory import PLATFORM, locale_of
 from sqmsbot.platforms.slack.forms import FormState, command_line, field_errors, submitted_values
@@ -82,8 +82,9 @@ class Handlers:
             self._soon(self._slash_form, body, client)
             return
         line = _slash_line(body)
-        if len(line) > MAX_LINE:  # refused now, not after two days in the queue
-            ack(text=self._too_long(name, line, str(body.get("user_id", ""))))
+        if len(line) > MAX_LINE:  # refused now, not after two days in the queue; answered from the
+            ack()  # form pool, since finding the person's language may ask Slack (never on the loop)
+            self._soon(self._refuse_too_long, body, client, name, line)
             return
         self._store_slash(body, line)
         ack()
@@ -128,10 +129,18 @@ class Handlers:
                 platform=PLATFORM, key=event_key(body, "home"), kind=EVENT, payload=home_payload(body)
             )
 
-    def _too_long(self, name: str, line: str, user: str) -> str:
+    def _refuse_too_long(self, body: Body, client: WebClient, name: str, line: str) -> None:
         """The dispatcher's own answer to an over-long line (`errors.line_too_long` with the usage),
-        in the person's language, given in the acknowledgement so that nothing is stored."""
+        in the person's language, told through the response_url; nothing is stored."""
+        user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
+        replier = Replier(client, user, channel, body.get("response_url"))
         t = Translator(locale_of(self.runtime, user))
+        try:
+            replier.send([Message(text=self._too_long(name, line, t))], t)
+        except Exception:
+            tell_unexpected(replier, t.locale, f"/{name} over-long line")
+
+    def _too_long(self, name: str, line: str, t: Translator) -> str:
         text = t("errors.reply", message=t("errors.line_too_long", max=MAX_LINE))
         command = commands.registry().get(name)
         if command is None:

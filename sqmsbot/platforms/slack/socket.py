@@ -7,12 +7,14 @@ beside it (in a child process by default, see `workers.py`) and stop with it.
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from sqmsbot.platforms.slack.app import SlackParts, build_slack_runtime_parts
 from sqmsbot.platforms.slack.workers import WorkerMode, Workers
 from sqmsbot.runtime import Runtime
+from sqmsbot.supervisor import GaveUp
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +25,21 @@ def socket_mode_handler(parts: SlackParts, app_token: str) -> SocketModeHandler:
 
 
 def run_socket_mode(runtime: Runtime, *, workers: WorkerMode = "process") -> None:
-    """Serve Slack over Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN) until Ctrl-C."""
+    """Serve Slack over Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN) until Ctrl-C, or until the
+    worker process kept dying and was given up on: then nothing would work the requests this
+    connection goes on acknowledging, so it is closed and `GaveUp` raised (the CLI exits with 1)."""
     app_token = runtime.settings.slack_app_token
     if not app_token:
         raise ValueError("SLACK_APP_TOKEN is not set")
-    runner = Workers(runtime, workers, scheduler=True)  # the scheduled jobs too, as `serve` has
+    gave_up = threading.Event()
+    runner = Workers(runtime, workers, scheduler=True, on_give_up=gave_up.set)  # the jobs too, as serve
     parts = build_slack_runtime_parts(runtime, wake=runner.wake)
     handler = socket_mode_handler(parts, app_token)
     runner.start()
     try:
-        handler.start()  # type: ignore[no-untyped-call]
+        handler.connect()  # type: ignore[no-untyped-call]
+        gave_up.wait()
     finally:
-        runner.stop()
         handler.close()  # type: ignore[no-untyped-call]
+        runner.stop()
+    raise GaveUp("the worker process kept dying")

@@ -96,6 +96,10 @@ class Workers:
         self._scheduler: BaseScheduler | None = None
         self._event = threading.Event()  # thread mode's wake-up
         self._sender: WakeSender | None = None
+        settings = runtime.settings
+        restarts = restarts or Restarts(
+            max_restarts=settings.worker_restart_limit, window=settings.worker_restart_window
+        )
         self._supervisor = Supervisor(
             self._start_child, name="worker", restarts=restarts, on_give_up=on_give_up
         )
@@ -145,10 +149,12 @@ class Workers:
         receiving.close()  # the child has its own copies
         child_ready.close()
         try:
-            if not ready.poll(START_TIMEOUT_S) or not ready.recv():
+            try:
+                started = ready.poll(START_TIMEOUT_S) and ready.recv()
+            except EOFError as exc:
+                raise RuntimeError("the worker process failed to start (see its log)") from exc
+            if not started:
                 raise RuntimeError(f"the worker process did not start in {START_TIMEOUT_S:g} s")
-        except EOFError as exc:
-            raise RuntimeError("the worker process failed to start (see its log)") from exc
         except BaseException:
             sender.close()
             process.kill()
@@ -170,7 +176,7 @@ class Workers:
             thread.join(timeout=STOP_TIMEOUT_S)
         if self.mode != "process":
             return
-        process = self._supervisor.stop()
+        process = self._supervisor.stop()  # once no restart is under way: this is the last child
         if self._sender is not None:
             self._sender.close()  # the worker reads end-of-file: it finishes its round and stops
         if process is not None:
@@ -179,7 +185,6 @@ class Workers:
                 log.warning("the worker process did not stop in %s s; terminating it", STOP_TIMEOUT_S)
                 process.terminate()
                 process.join(timeout=5)
-        self._supervisor.join(timeout=5)
 
 
 def _start_threads(
