@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from sqmsbot.cli_common import migrated_runtime, terminal_t
 from sqmsbot.config import Department
 from sqmsbot.i18n import Translator
 from sqmsbot.runtime import Runtime
@@ -35,22 +36,6 @@ from sqmsbot.timefmt import local
 jobs_app = typer.Typer(help="Scheduled jobs: list them with their next run, or run one period by hand.")
 
 
-def _t() -> Translator:
-    from sqmsbot.cli import _t as terminal_translator
-
-    return terminal_translator()
-
-
-def _migrated_runtime() -> Runtime:
-    from sqmsbot.cli import _runtime, _store
-    from sqmsbot.migrate import upgrade
-
-    runtime = _runtime()
-    with _store(runtime.db.url):
-        upgrade(runtime.db.url)
-    return runtime
-
-
 def _next_run(job: Job, runtime: Runtime, department: Department | None, now: datetime) -> datetime | None:
     """The first fire time after now, within a year (a cron for 29 February may have none sooner)."""
     return next(fire_times(job.trigger(runtime.org, department), now, now + timedelta(days=366)), None)
@@ -62,7 +47,7 @@ def list_jobs() -> None:
     from sqmsbot.cli import _runtime
 
     runtime = _runtime()
-    t = _t()
+    t = terminal_t()
     now = runtime.clock.now()
     rows = [[t("jobs.col_job"), t("jobs.col_schedule"), t("jobs.col_timezone"), t("jobs.col_next")]]
     for job in default_registry().values():
@@ -92,8 +77,8 @@ def run_job(
 ) -> None:
     """Run one period of a job now, through its claim: a finished period is never run twice, a failed
     one is retried. Without --period, the latest period due (each department's, for a per-department job)."""
-    runtime = _migrated_runtime()
-    t = _t()
+    runtime = migrated_runtime()
+    t = terminal_t()
     registry: Mapping[str, Job] = default_registry()
     job = registry.get(name)
     if job is None:
@@ -151,7 +136,7 @@ def scheduler_command() -> None:
     Every replica may run it; the claims in the store keep each job period exactly-once. Stops on
     Ctrl-C or SIGTERM after the running jobs end.
     """
-    runtime = _migrated_runtime()
+    runtime = migrated_runtime()
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -160,5 +145,5 @@ def scheduler_command() -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     count = sum(len(job.series(runtime.org)) for job in default_registry().values())
-    typer.echo(_t()("jobs.scheduler_started", count=count))
+    typer.echo(terminal_t()("jobs.scheduler_started", count=count))
     run_scheduler(runtime, stop)

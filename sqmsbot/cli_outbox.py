@@ -14,9 +14,8 @@ from typing import Annotated
 
 import typer
 
-from sqmsbot.i18n import Translator
+from sqmsbot.cli_common import migrated_runtime, terminal_t
 from sqmsbot.outbox import retry_dead, unsent_rows
-from sqmsbot.runtime import Runtime
 from sqmsbot.timefmt import local
 
 outbox_app = typer.Typer(
@@ -41,22 +40,6 @@ STATUSES = {
 }
 
 
-def _t() -> Translator:
-    from sqmsbot.cli import _t as terminal_translator
-
-    return terminal_translator()
-
-
-def _migrated_runtime() -> Runtime:
-    from sqmsbot.cli import _runtime, _store
-    from sqmsbot.migrate import upgrade
-
-    runtime = _runtime()
-    with _store(runtime.db.url):
-        upgrade(runtime.db.url)
-    return runtime
-
-
 def _short(error: str | None) -> str:
     """The first line of the last error, cut to fit a terminal row."""
     if not error:
@@ -74,8 +57,8 @@ def list_rows(
     attempts, last error and when it was queued."""
     from sqmsbot.cli import _store
 
-    runtime = _migrated_runtime()
-    t = _t()
+    runtime = migrated_runtime()
+    t = terminal_t()
     zone = runtime.org.timezone
     with _store(runtime.db.url), runtime.db.transaction() as session:
         rows = [
@@ -110,11 +93,11 @@ def retry(
     stays until they are sent). Exit status 1 when an id named is not a dead message."""
     from sqmsbot.cli import _store
 
-    t = _t()
+    t = terminal_t()
     if bool(ids) == all_dead:
         typer.echo(t("outbox.ids_or_all"), err=True)
         raise typer.Exit(2)
-    runtime = _migrated_runtime()
+    runtime = migrated_runtime()
     with _store(runtime.db.url), runtime.db.transaction() as session:
         before = retry_dead(session, ids=None if all_dead else ids, now=runtime.clock.now())
     if not before:

@@ -8,17 +8,12 @@ nothing restarted the child.
 from __future__ import annotations
 
 import dataclasses
-import json
 import multiprocessing
 import os
 import signal
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-from urllib.parse import urlencode
 
 from sqmsbot.platforms.slack.app import build_slack_runtime_parts
 from sqmsbot.platforms.slack.workers import Workers
@@ -28,28 +23,7 @@ from sqmsbot.web import create_web_app
 from tests.fakes.fixtures import fake_slack_fixture  # noqa: F401  (registers ``fake_slack``)
 from tests.fakes.slack_api import FakeSlack
 from tests.platforms.slack.harness import OPS, SECRET, serving, signed_post, wait_for
-
-
-def health(url: str) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=30) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def report(title: str, *, trigger: str) -> str:
-    return urlencode(
-        {
-            "team_id": "T0FAKE",
-            "channel_id": OPS,
-            "user_id": "U1",
-            "user_name": "li",
-            "command": "/incident",
-            "text": f'report P1 hotline "{title}"',
-            "trigger_id": trigger,
-        }
-    )
+from tests.reliability.probes import health, report_form
 
 
 @contextmanager
@@ -88,16 +62,14 @@ def test_a_killed_worker_shows_in_healthz_and_its_requests_wait(
         assert health(url)[0] == 200
         kill(workers)
         status, body = wait_for(
-            lambda: (answer := health(url))[1]["worker"]["last_exit_code"] is not None and answer
+            lambda: (answer := health(url))[1]["worker"]["last_exit_code"] is not None and answer,
+            timeout=60,
         )
         assert status == 503
         assert body["problems"] == ["worker not running"]
         assert body["worker"]["last_exit_code"] == -signal.SIGKILL
         # Requests are still acknowledged (stored), and wait for a worker: they are counted.
-        assert (
-            signed_post(url, report("Line down", trigger="t1"), "application/x-www-form-urlencoded").status
-            == 200
-        )
+        assert signed_post(url, report_form("Line down"), "application/x-www-form-urlencoded").status == 200
         status, body = health(url)
         assert body["inbound"]["oldest_due_seconds"] is not None
         assert fake_slack.messages(OPS) == []
@@ -108,7 +80,7 @@ def test_a_killed_worker_is_restarted_and_works_what_piled_up(
 ) -> None:
     with server(runtime, fake_slack, Restarts(first=0.05)) as (url, workers):
         first = kill(workers)
-        signed_post(url, report("Line down", trigger="t1"), "application/x-www-form-urlencoded")
+        signed_post(url, report_form("Line down"), "application/x-www-form-urlencoded")
         [card] = wait_for(lambda: fake_slack.messages(OPS), timeout=60)  # by the restarted worker
         assert "SQ-1 · Line down" in card["blocks"][0]["text"]["text"]
         status, body = health(url)
@@ -116,7 +88,7 @@ def test_a_killed_worker_is_restarted_and_works_what_piled_up(
         assert body["worker"]["alive"] is True and body["worker"]["restarts"] == 1
         assert body["worker"]["pid"] not in (None, first)
         # The new worker is woken by new requests too (its own wake pipe), not only by its poll.
-        signed_post(url, report("Second", trigger="t2"), "application/x-www-form-urlencoded")
+        signed_post(url, report_form("Second"), "application/x-www-form-urlencoded")
         wait_for(lambda: len(fake_slack.messages(OPS)) == 2, timeout=60)
 
 
@@ -148,6 +120,6 @@ def test_stopping_while_a_restart_is_under_way_leaves_no_worker_running(
     workers = Workers(live, "process", restarts=Restarts(first=0.0))
     workers.start()
     kill(workers)
-    wait_for(lambda: workers.status()["last_exit_code"] is not None)  # the restart is under way
+    wait_for(lambda: workers.status()["last_exit_code"] is not None, timeout=60)  # a restart is under way
     workers.stop()
     assert [p for p in multiprocessing.active_children() if p.name == "sqmsbot-workers"] == []

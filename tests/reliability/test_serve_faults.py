@@ -9,14 +9,10 @@ unfired on every replica.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import signal
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import commands
 from sqmsbot.clock import ManualClock, SystemClock
@@ -27,31 +23,8 @@ from sqmsbot.i18n import Translator
 from sqmsbot.runtime import Runtime
 from tests.fakes.slack_api import FakeSlack
 from tests.platforms.slack.harness import OPS, SECRET, wait_for
+from tests.reliability.probes import FORM, health, report_form
 from tests.reliability.serve_process import ServeProcess, signed
-
-FORM = "application/x-www-form-urlencoded"
-
-
-def health(url: str) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=60) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def report(title: str) -> str:
-    return urlencode(
-        {
-            "team_id": "T0FAKE",
-            "channel_id": OPS,
-            "user_id": "U1",
-            "user_name": "li",
-            "command": "/incident",
-            "text": f'report P1 hotline "{title}"',
-            "trigger_id": f"t-{title}",
-        }
-    )
 
 
 def serve(store_url: str, slack: FakeSlack) -> ServeProcess:
@@ -72,7 +45,7 @@ def test_serve_restarts_its_killed_worker_and_healthz_tells(store_url: str, fake
             lambda: (h := health(server.url))[1]["worker"]["restarts"] == 1 and h, timeout=60
         )
         assert status == 200 and body["worker"]["pid"] != worker, body
-        assert signed(server.url, report("After the kill"), FORM, SECRET)[0] == 200
+        assert signed(server.url, report_form("After the kill"), FORM, SECRET)[0] == 200
         [card] = wait_for(lambda: fake_slack.messages(OPS), timeout=60)
         assert "SQ-1 · After the kill" in card["blocks"][0]["text"]["text"]
         assert "the worker process died (exit code -9)" in server.log_text()

@@ -12,16 +12,11 @@ is only a safety net).
 from __future__ import annotations
 
 import dataclasses
-import json
 import sqlite3
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -37,31 +32,9 @@ from sqmsbot.runtime import Runtime
 from sqmsbot.web import create_web_app
 from tests.fakes.fixtures import fake_slack_fixture  # noqa: F401  (registers ``fake_slack``)
 from tests.fakes.slack_api import FakeSlack
-from tests.platforms.slack.harness import OPS, SECRET, serving, signed_post
+from tests.platforms.slack.harness import SECRET, serving, signed_post
+from tests.reliability.probes import FORM, health, report_form
 from tests.reliability.tcp_proxy import TcpProxy
-
-FORM = "application/x-www-form-urlencoded"
-
-
-def health(url: str) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=60) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def slash(title: str) -> str:
-    return urlencode(
-        {
-            "team_id": "T0FAKE",
-            "channel_id": OPS,
-            "user_id": "U1",
-            "command": "/incident",
-            "text": f'report P1 hotline "{title}"',
-            "trigger_id": f"t-{title}",
-        }
-    )
 
 
 def stored(runtime: Runtime) -> int:
@@ -99,28 +72,28 @@ def inbound_locked(runtime: Runtime) -> Iterator[None]:
         return
     path = make_url(queue_store(runtime.db).url).database
     assert path
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")  # the file's one writer, until rollback
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the file's one writer, until rollback
     try:
         yield
     finally:
-        conn.execute("ROLLBACK")
-        conn.close()
+        writer.execute("ROLLBACK")
+        writer.close()
 
 
 def test_a_locked_queue_gets_503_not_a_hang_and_healthz_answers(
     runtime: Runtime, fake_slack: FakeSlack
 ) -> None:
     with http_app(runtime, fake_slack) as url:
-        assert signed_post(url, slash("before"), FORM).status == 200
+        assert signed_post(url, report_form("before"), FORM).status == 200
         with inbound_locked(runtime):
-            assert signed_post(url, slash("during"), FORM).status == 503
+            assert signed_post(url, report_form("during"), FORM).status == 503
             status, body = health(url)  # answered while the lock is still held
             if runtime.db.is_postgresql:  # the health query waits on the lock too: it says so
                 assert status == 503 and body["problems"] == ["database not answering"]
             else:  # SQLite readers never wait for the writer
                 assert status == 200, body
-        assert signed_post(url, slash("after"), FORM).status == 200
+        assert signed_post(url, report_form("after"), FORM).status == 200
     assert stored(runtime) == 2  # the refused one was not stored later behind the person's back
 
 
@@ -133,7 +106,7 @@ def test_a_request_refused_while_it_waited_behind_another_is_never_stored(
     answers: dict[str, int] = {}
 
     def send(title: str) -> None:
-        answers[title] = signed_post(url, slash(title), FORM).status
+        answers[title] = signed_post(url, report_form(title), FORM).status
 
     with http_app(runtime, fake_slack) as url:
         with inbound_locked(runtime):
@@ -145,7 +118,9 @@ def test_a_request_refused_while_it_waited_behind_another_is_never_stored(
             first.join(60)
             second.join(60)
         assert answers == {"A": 503, "B": 503}
-        assert signed_post(url, slash("C"), FORM).status == 200  # stored after the lock: the queue works
+        assert (
+            signed_post(url, report_form("C"), FORM).status == 200
+        )  # stored after the lock: the queue works
     assert stored_titles(runtime) == {"C"}
 
 
@@ -169,14 +144,14 @@ def test_a_store_that_stops_answering_gets_503_and_recovers(
 ) -> None:
     runtime, proxy = through_proxy
     with http_app(runtime, fake_slack) as url:
-        assert signed_post(url, slash("before"), FORM).status == 200
+        assert signed_post(url, report_form("before"), FORM).status == 200
         proxy.hang()  # connections accepted, nothing forwarded either way
-        assert signed_post(url, slash("during"), FORM).status == 503
-        assert signed_post(url, slash("during again"), FORM).status == 503
+        assert signed_post(url, report_form("during"), FORM).status == 503
+        assert signed_post(url, report_form("during again"), FORM).status == 503
         status, body = health(url)
         assert status == 503 and body["problems"] == ["database not answering"]
         proxy.heal()
-        answers = [signed_post(url, slash(f"after {n}"), FORM).status for n in range(20)]
+        answers = [signed_post(url, report_form(f"after {n}"), FORM).status for n in range(20)]
         assert answers[-1] == 200 and set(answers) <= {200, 503}  # until the broken connection is replaced
     titles = stored_titles(runtime)
     assert {"before", *(f"after {n}" for n, a in enumerate(answers) if a == 200)} <= titles
