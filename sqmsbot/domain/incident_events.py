@@ -22,6 +22,11 @@ def record(
     to_value: str | None = None,
     note: str | None = None,
 ) -> IncidentEvent:
+    # A request's `now` is read when it starts; another process may commit a later change to this
+    # incident before this one loads it. The timeline must still run forwards (a pause that ended
+    # before it began broke the SLA arithmetic), so an event is never dated before the last change.
+    if incident.updated_at is not None and incident.updated_at > now:
+        now = incident.updated_at
     event = IncidentEvent(kind=kind, actor=actor, at=now, from_value=from_value, to_value=to_value, note=note)
     incident.events.append(event)
     incident.updated_at = now

@@ -53,6 +53,7 @@ def main(url: str, incidents: int, count: int, seed: int) -> dict[str, object]:
     races = _Races()
     logging.getLogger("sqmsbot.cmd.dispatch").addHandler(races)
     logging.getLogger("sqmsbot.cmd.dispatch").setLevel(logging.INFO)
+    logging.basicConfig(level=logging.WARNING)  # an unexpected error's trace goes to stderr, for the test
     runtime = Runtime(
         settings=Settings(database_url=url, config=EXAMPLE_ORG_FILE),
         org=load_org_config(EXAMPLE_ORG_FILE),
