@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check sqmsbot commands jobs migrations tests bench
 	$(BIN)/mypy sqmsbot commands jobs
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	@found=0; for b in bench/[a-z]*.py; do [ -e "$$b" ] || continue; found=1; \

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from sqmsbot.domain.calendar import BusinessCalendar
+from sqmsbot.calendar import BusinessCalendar
 
 TARGETS = ("acknowledge", "first_response", "resolve")
 PRIORITIES = ("P1", "P2", "P3", "P4")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqmsbot.clock import Clock, SystemClock
-from sqmsbot.cmd.request import PeopleDirectory, Profile
 from sqmsbot.config import OrgConfig, Settings, load_org_config
 from sqmsbot.db import Database, Timeouts
+from sqmsbot.ports import PeopleDirectory, Profile
 
 
 class NoDirectory:

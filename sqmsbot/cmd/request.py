@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from sqmsbot.messages import Form, Message
+from sqmsbot.ports import PeopleDirectory, Profile  # noqa: F401  (re-exported: adapters name them here too)
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,3 @@ class Reply:
     @property
     def text(self) -> str:
         return "\n\n".join(m.text for m in self.messages)
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What a platform tells us about a user we have not met before."""
-
-    display_name: str
-    locale: str | None = None
-    timezone: str | None = None
-
-
-class PeopleDirectory(Protocol):
-    """Looks a platform user up (Slack users.info, Lark contact API); None when there is no such user."""
-
-    def profile(self, platform_user_id: str) -> Profile | None: ...

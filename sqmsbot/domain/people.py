@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sqmsbot.cmd.request import PeopleDirectory
 from sqmsbot.config import OrgConfig
 from sqmsbot.errors import Forbidden, NotFound, UsageError
-from sqmsbot.i18n import LOCALES
+from sqmsbot.locales import LOCALES
 from sqmsbot.models import ROLES, Person
+from sqmsbot.ports import PeopleDirectory
 
 MENTION = re.compile(r"^<@([^<>|\s]{1,64})(?:\|[^<>]*)?>$")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}

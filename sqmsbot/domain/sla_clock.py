@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqmsbot.domain.calendar import BusinessCalendar, add_business_time
+from sqmsbot.calendar import BusinessCalendar, add_business_time
 from sqmsbot.models import IncidentEvent
 
 Stop = tuple[datetime, datetime | None]

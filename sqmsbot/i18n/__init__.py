@@ -13,8 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-LOCALES = ("en", "zh_CN")
-DEFAULT_LOCALE = "en"
+from sqmsbot.locales import DEFAULT_LOCALE as DEFAULT_LOCALE
+from sqmsbot.locales import LOCALES as LOCALES
+
 _CATALOG_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
 

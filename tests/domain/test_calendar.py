@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sqmsbot.domain.calendar import (
+from sqmsbot.calendar import (
     BusinessCalendar,
     WorkingSpan,
     add_business_time,

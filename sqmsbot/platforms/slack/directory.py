@@ -16,9 +16,9 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from sqmsbot.cmd.request import Profile
 from sqmsbot.i18n import normalise_locale
 from sqmsbot.platforms.slack.safe_log import safe_logger
+from sqmsbot.ports import Profile
 from sqmsbot.runtime import Runtime
 
 log = safe_logger(__name__)  # no body, token or response_url in a line or a traceback

@@ -12,13 +12,13 @@ working date whose weekday has no weekly hours (a makeup Saturday) works `adjust
 the hours of the first weekday, Monday onwards, that has any.
 """
 
-from sqmsbot.domain.calendar.arithmetic import (
+from sqmsbot.calendar.arithmetic import (
     MAX_IDLE_WALK,
     add_business_time,
     business_time_between,
     next_working_instant,
 )
-from sqmsbot.domain.calendar.model import DAY_NAMES, BusinessCalendar, DaySpans, WorkingSpan
+from sqmsbot.calendar.model import DAY_NAMES, BusinessCalendar, DaySpans, WorkingSpan
 
 __all__ = [
     "DAY_NAMES",

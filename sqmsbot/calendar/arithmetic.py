@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqmsbot.domain.calendar.model import BusinessCalendar
+from sqmsbot.calendar.model import BusinessCalendar
 
 MAX_IDLE_WALK = timedelta(days=3653)
 """How far a walk looks for working time before deciding the calendar has none (ten years)."""

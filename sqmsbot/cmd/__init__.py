@@ -1,0 +1,1 @@
+"""The command layer: tokenizer, argument binding, dispatch, help, forms (DESIGN §3)."""
