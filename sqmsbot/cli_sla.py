@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays as holiday_tables
 import typer
 
+from sqmsbot.calendar import BusinessCalendar, WorkingSpan, add_business_time, business_time_between
 from sqmsbot.cmd.names import fold, service_key
 from sqmsbot.config import ConfigError, Settings, load_org_config
 from sqmsbot.config_sla import PRIORITIES, TARGETS, parse_duration
-from sqmsbot.calendar import BusinessCalendar, WorkingSpan, add_business_time, business_time_between
 from sqmsbot.i18n import terminal_translator
 
 sla_app = typer.Typer(help="Service commitments: compute due times.", no_args_is_help=True)

@@ -33,9 +33,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from sqmsbot.calendar import business_time_between
 from sqmsbot.config import OrgConfig
 from sqmsbot.config_sla import TARGETS
-from sqmsbot.calendar import business_time_between
 from sqmsbot.domain.sla_alerts import checkpoint_times, set_next_check
 from sqmsbot.domain.sla_clock import BREACH, Stop, schedule, stops
 from sqmsbot.models import Incident, IncidentEvent, IncidentTarget, IncidentTargetMove

@@ -24,9 +24,9 @@ from itertools import pairwise
 
 from sqlalchemy.orm import Session
 
+from sqmsbot.calendar import BusinessCalendar, DaySpans, WorkingSpan, next_working_instant
 from sqmsbot.config import OrgConfig
 from sqmsbot.config_sla import ANY_SERVICE, PRIORITIES
-from sqmsbot.calendar import BusinessCalendar, DaySpans, WorkingSpan, next_working_instant
 from sqmsbot.domain.people import timezone_of
 from sqmsbot.errors import UsageError
 from sqmsbot.models import Person

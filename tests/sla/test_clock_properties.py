@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sqmsbot.config import EXAMPLE_ORG_FILE, load_org_config
 from sqmsbot.calendar import business_time_between
+from sqmsbot.config import EXAMPLE_ORG_FILE, load_org_config
 from sqmsbot.domain.sla_clock import BREACH, schedule, stops
 from sqmsbot.models import IncidentEvent
 
