@@ -26,10 +26,8 @@ from tests.platforms.slack.harness import OPS, SECRET, serving, signed_post, wai
 from tests.reliability.probes import health, report_form
 
 
-@contextmanager
-def server(
-    runtime: Runtime, slack: FakeSlack, restarts: Restarts, on_give_up: threading.Event | None = None
-) -> Iterator[tuple[str, Workers]]:
+def on_fake_slack(runtime: Runtime, slack: FakeSlack) -> Runtime:
+    """The test's runtime with Slack settings pointing at the fake: what the worker child is built from."""
     settings = runtime.settings.model_copy(
         update={
             "slack_bot_token": slack.token,
@@ -37,7 +35,14 @@ def server(
             "slack_api_url": slack.api_url,
         }
     )
-    live = dataclasses.replace(runtime, settings=settings, directories={})
+    return dataclasses.replace(runtime, settings=settings, directories={})
+
+
+@contextmanager
+def server(
+    runtime: Runtime, slack: FakeSlack, restarts: Restarts, on_give_up: threading.Event | None = None
+) -> Iterator[tuple[str, Workers]]:
+    live = on_fake_slack(runtime, slack)
     slack.add_user("U1", name="li", locale="en-US")
     workers = Workers(live, "process", restarts=restarts, on_give_up=on_give_up.set if on_give_up else None)
     app = build_slack_runtime_parts(live, wake=workers.wake).app
@@ -109,14 +114,7 @@ def test_stopping_while_a_restart_is_under_way_leaves_no_worker_running(
 ) -> None:
     """The server stops just as a dead worker is being replaced: the replacement is stopped too,
     not left working the queues (and running the scheduler) behind a server that has gone."""
-    settings = runtime.settings.model_copy(
-        update={
-            "slack_bot_token": fake_slack.token,
-            "slack_signing_secret": SECRET,
-            "slack_api_url": fake_slack.api_url,
-        }
-    )
-    live = dataclasses.replace(runtime, settings=settings, directories={})
+    live = on_fake_slack(runtime, fake_slack)
     workers = Workers(live, "process", restarts=Restarts(first=0.0))
     workers.start()
     kill(workers)
