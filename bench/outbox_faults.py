@@ -114,16 +114,20 @@ def _worker(runtime: Any, token: str, api_url: str, *, lease: timedelta = LEASE)
 
 def _enqueue(runtime: Any, cards: int, *, edit: bool = False) -> None:
     from sqmsbot.messages import Message
-    from sqmsbot.outbox import Notifier
+    from sqmsbot.outbox import Channel, Notifier
 
     with runtime.db.transaction() as session:
-        notifier = Notifier(session, platform="slack", now=runtime.clock.now())
+        notifier = Notifier(session, platforms=("slack",), now=runtime.clock.now())
         for n in range(cards):
             if edit:
                 message = Message(text=f"card {n}, acknowledged", update_of=f"card:{n}")
-                notifier.to_channel(key=f"card:{n}:edit", channel=_channel(n), message=message)
+                notifier.to_channel(
+                    key=f"card:{n}:edit", channel=Channel("slack", _channel(n)), message=message
+                )
             else:
-                notifier.to_channel(key=f"card:{n}", channel=_channel(n), message=Message(text=f"card {n}"))
+                notifier.to_channel(
+                    key=f"card:{n}", channel=Channel("slack", _channel(n)), message=Message(text=f"card {n}")
+                )
 
 
 def _unsent(runtime: Any) -> int:

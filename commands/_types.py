@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from sqmsbot.cmd.markup import plain
 from sqmsbot.cmd.names import find_department, find_service, fold
 from sqmsbot.config import OrgConfig
+from sqmsbot.vocabulary import PRIORITIES
 
 MAX_PAGE = 1_000_000_000  # larger pages are refused by the query with the real page count
 CATEGORY_WORDS = {
@@ -104,7 +105,7 @@ def _choice(words: dict[str, str], kind: str) -> BeforeValidator:
 
 
 def _priority(value: object) -> object:
-    if isinstance(value, str) and fold(value).upper() in ("P1", "P2", "P3", "P4"):
+    if isinstance(value, str) and fold(value).upper() in PRIORITIES:
         return fold(value).upper()
     raise PydanticCustomError("errors.invalid_choice", "not a priority", {"choices": "P1, P2, P3, P4"})
 
@@ -146,12 +147,14 @@ def _org_name(
     return BeforeValidator(pick)
 
 
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
-ShortText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_single_line)]
-Note = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_multi_line)]
-LongText = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multi_line)]
+# The limits, named so that a form's inputs can say them too (commands/incident/forms.py).
+TITLE_MAX, SHORT_TEXT_MAX, NOTE_MAX, LONG_TEXT_MAX, CUSTOMER_REF_MAX = 200, 500, 2000, 4000, 64
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX), AfterValidator(_single_line)]
+ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_TEXT_MAX), AfterValidator(_single_line)]
+Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX), AfterValidator(_multi_line)]
+LongText = Annotated[str, Field(min_length=1, max_length=LONG_TEXT_MAX), AfterValidator(_multi_line)]
 CustomerRef = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[^\s<>]+$"), AfterValidator(_single_line)
+    str, Field(min_length=1, max_length=CUSTOMER_REF_MAX, pattern=r"^[^\s<>]+$"), AfterValidator(_single_line)
 ]
 Priority = Annotated[str, BeforeValidator(_priority)]
 PageNumber = Annotated[int, BeforeValidator(_page)]

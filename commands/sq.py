@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
-from sqlalchemy import select
 
 import commands
 from commands._types import DepartmentKey, PersonRef
@@ -19,9 +18,9 @@ from sqmsbot.domain import people, working_hours
 from sqmsbot.errors import NotFound, UsageError
 from sqmsbot.i18n import Translator, normalise_locale
 from sqmsbot.messages import Message
-from sqmsbot.models import ROLES, Person
 from sqmsbot.notifications.audience import person_timezone
 from sqmsbot.presenters.incident import department_name
+from sqmsbot.vocabulary import ROLES
 
 command = Command("sq")
 
@@ -133,15 +132,7 @@ def people_(ctx: Ctx, args: PeopleArgs) -> Reply:
             department=args.department,
             choices=", ".join(ctx.org.department_by_key),
         )
-    # NULLS LAST spelled out: SQLite and PostgreSQL disagree on where people without a department go.
-    query = (
-        select(Person)
-        .where(Person.platform == ctx.platform)
-        .order_by(Person.department.nulls_last(), Person.display_name)
-    )
-    if args.department:
-        query = query.where(Person.department == args.department)
-    found = ctx.session.scalars(query.limit(200)).all()
+    found = people.listed(ctx.session, platform=ctx.platform, department=args.department or None)
     if not found:
         return Reply([Message(text=ctx.t("sq.people_none"), ephemeral=True)])
     t = ctx.t

@@ -25,7 +25,6 @@ from sqmsbot.models import Incident
 from sqmsbot.notifications.audience import Roster
 from sqmsbot.notifications.sla import announce
 from sqmsbot.notifications.sla_tick import Alerts, Crossed
-from sqmsbot.outbox import Notifier
 from sqmsbot.presenters.incident import ref
 
 log = logging.getLogger(__name__)
@@ -57,20 +56,13 @@ def sla_watch(ctx: JobContext) -> None:
         if threshold.kind == "breach":
             breaches.append((incident, threshold.target))
     # What one tick says about one incident is said together: one message per reader (DESIGN §7).
-    # Alerts go out on the platform the incident lives on, whichever platform this process serves.
-    by_platform: dict[str, list[Alerts]] = {}
-    for incident_id, items in crossed.items():
-        incident = incidents[incident_id]
-        alerts = Alerts.of(incident=incident, ref=ref(incident, org), now=ctx.now, crossed=items)
-        by_platform.setdefault(incident.platform, []).append(alerts)
-    roster = Roster(ctx.session)
-    for platform, batch in by_platform.items():
-        notifier = (
-            ctx.notifier
-            if platform == ctx.notifier.platform
-            else Notifier(ctx.session, platform=platform, now=ctx.notifier.now)
-        )
-        announce(notifier=notifier, org=org, alerts=batch, roster=roster)
+    alerts = [
+        Alerts.of(incident=incidents[number], ref=ref(incidents[number], org), now=ctx.now, crossed=items)
+        for number, items in crossed.items()
+    ]
+    # Each alert reaches its readers on their platforms and the department channel on the
+    # department's (`sqmsbot.notifications.audience` decides, as for commands).
+    announce(notifier=ctx.notifier, org=org, alerts=alerts, roster=Roster(ctx.session))
     # One draft per incident and breach episode for the owner's manager, privately (DESIGN §9).
     accountability.draft_for_breaches(ctx.session, breaches=breaches, now=ctx.now)
     if crossed:

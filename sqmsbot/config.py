@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,14 +36,16 @@ EXAMPLE_ORG_FILE = _example_org_file()
 LOCAL_ORG_FILE = Path("sqmsbot.toml")  # in the working directory
 LOCALES = ("en", "zh_CN")
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+FILES_DIR = Path("var/files")  # in the working directory: where the console writes messages' files
 
 
 class Settings(BaseSettings):
     """Deployment settings, read from `SQMS_*` variables (and the platforms' own names for tokens)."""
 
-    model_config = SettingsConfigDict(env_prefix="SQMS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SQMS_", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite:///var/sqmsbot.db"
+    files_dir: Path = FILES_DIR  # SQMS_FILES_DIR: where the console writes the files messages carry
     # SQMS_CONFIG: a file named on purpose must exist; unset, ./sqmsbot.toml or the shipped example.
     config: Path | None = None
     log_level: str = "INFO"
@@ -53,6 +56,10 @@ class Settings(BaseSettings):
     slack_api_url: str | None = None
     lark_app_id: str | None = Field(default=None, validation_alias="LARK_APP_ID")
     lark_app_secret: str | None = Field(default=None, validation_alias="LARK_APP_SECRET")
+    # SQMS_PLATFORMS: the chat platforms this deployment serves, comma-separated (`slack,lark`); an
+    # adapter of your own as `name=package.module:Factory`. Unset: every platform whose credentials
+    # are set, else the console.
+    platforms_setting: str | None = Field(default=None, validation_alias="SQMS_PLATFORMS")
     # Scheduled jobs (DESIGN §6): a period missed while down is caught up once if it is at most
     # `job_lateness` seconds old; a claim whose process died is taken over `job_lease` seconds after it.
     job_lateness: int = Field(default=3600, ge=0)
@@ -86,6 +93,13 @@ class Settings(BaseSettings):
         """`SQMS_CONFIG=` (set to nothing, as `export SQMS_CONFIG=` leaves it) names no file."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @model_validator(mode="after")
+    def _platforms_parse(self) -> Settings:
+        """A malformed SQMS_PLATFORMS stops start-up here, not at the first message."""
+        if self.platforms_setting and self.platforms_setting.strip():
+            parse_platforms(self.platforms_setting)
+        return self
+
     @property
     def org_file(self) -> Path:
         """The organisation file in use: `SQMS_CONFIG` (missing or not: a typo there must stop the bot,
@@ -101,12 +115,57 @@ class Settings(BaseSettings):
 
     @property
     def platform(self) -> str:
-        """Which chat platform `sqmsbot run` serves: the first whose credentials are set."""
+        """The first platform served (what one-platform messages such as start-up errors name)."""
+        return self.platforms[0].name
+
+    @property
+    def platforms(self) -> tuple[PlatformEntry, ...]:
+        """The platforms served, in order of preference (a department with channels on several gets
+        its cards on the first). Every set of credentials counts: Slack with a bot token and either
+        an app token (Socket Mode) or a signing secret (HTTP mode), Lark with an app id and secret."""
+        if self.platforms_setting and self.platforms_setting.strip():
+            return parse_platforms(self.platforms_setting)
+        found = []
         if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
-            return "slack"
+            found.append(PlatformEntry("slack"))
         if self.lark_app_id and self.lark_app_secret:
-            return "lark"
-        return "console"
+            found.append(PlatformEntry("lark"))
+        return tuple(found) or (PlatformEntry("console"),)
+
+    @property
+    def platform_names(self) -> tuple[str, ...]:
+        return tuple(entry.name for entry in self.platforms)
+
+
+@dataclass(frozen=True)
+class PlatformEntry:
+    """One served platform: its name (the `platform` of people, requests and outbox rows) and, for an
+    adapter that is not built in, where its factory is (`package.module:Factory`)."""
+
+    name: str
+    factory: str | None = None
+
+
+PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+FACTORY_PATH = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+
+def parse_platforms(text: str) -> tuple[PlatformEntry, ...]:
+    """`slack, chat=tests.platforms.chat:ChatAdapter` → entries; a malformed or repeated one stops
+    start-up."""
+    entries: list[PlatformEntry] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _, factory = (s.strip() for s in item.partition("="))
+        if not PLATFORM_NAME.fullmatch(name) or (factory and not FACTORY_PATH.fullmatch(factory)):
+            raise ValueError(f"SQMS_PLATFORMS: {item!r} is neither a platform name nor name=module:Factory")
+        if any(entry.name == name for entry in entries):
+            raise ValueError(f"SQMS_PLATFORMS: {name!r} is listed twice")
+        entries.append(PlatformEntry(name, factory or None))
+    if not entries:
+        raise ValueError("SQMS_PLATFORMS names no platform")
+    return tuple(entries)
 
 
 def _check_timezone(value: str) -> str:
@@ -142,6 +201,8 @@ class Department(BaseModel):
     timezone: str = "UTC"
     locale: str = "en"
     channels: dict[str, str] = Field(default_factory=dict)
+    # Where its cards go when it has channels on several served platforms (else the first served).
+    platform: str | None = None
 
     _name = field_validator("name", mode="before")(_localized)
     _tz = field_validator("timezone")(_check_timezone)
@@ -156,6 +217,16 @@ class Department(BaseModel):
     def channel(self, platform: str) -> str | None:
         """The department's channel on a platform: configured, or `#<key>` on the console; else none."""
         return self.channels.get(platform) or (f"#{self.key}" if platform == "console" else None)
+
+    def home(self, platforms: tuple[str, ...]) -> tuple[str, str] | None:
+        """(platform, channel) where the department's cards go among the served `platforms`: its own
+        `platform` if served and it has a channel there, else the first served one it has a channel on."""
+        ordered = ((self.platform,) if self.platform in platforms else ()) + platforms
+        for platform in ordered:
+            channel = self.channel(platform)
+            if channel is not None:
+                return platform, channel
+        return None
 
 
 class Service(BaseModel):

@@ -21,9 +21,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from sqmsbot.calendar import BusinessCalendar
+from sqmsbot.vocabulary import PRIORITIES, Priority
 
 TARGETS = ("acknowledge", "first_response", "resolve")
-PRIORITIES = ("P1", "P2", "P3", "P4")
 ESCALATION_ROLES = ("owner", "lead", "manager", "quality")
 ANY_SERVICE = "*"
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
@@ -122,7 +122,7 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     service: str = Field(pattern=r"^(\*|[a-z0-9][a-z0-9_-]{0,31})$")
-    priority: Literal["P1", "P2", "P3", "P4"]
+    priority: Priority
     calendar: str
     acknowledge: str | None = None
     first_response: str | None = None

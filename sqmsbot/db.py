@@ -6,7 +6,8 @@ keys on, which SQLite leaves off). PostgreSQL works through psycopg 3 with the s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,28 @@ def insert_unless_taken(model: Any, *, dialect: str, unique: list[str]) -> postg
     return insert(model).on_conflict_do_nothing(index_elements=unique)
 
 
+UNIT_OF_WORK = "sqmsbot.db.unit_of_work"
+"""Set in the `Session.info` of every session a `Database` hands out (see `on_unit_of_work`)."""
+SessionListener = Callable[[Session], None]
+_listeners: list[tuple[str, SessionListener]] = []
+_databases: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def on_unit_of_work(event_name: str, listener: SessionListener) -> None:
+    """Run `listener` on this session event (`before_commit`, `after_rollback`…) of every unit of work
+    the app's `Database`s hand out, those that exist and those made later.
+
+    This is how a layer above hooks into the commit (the outbox writes its queued rows as the last
+    statement) without this module importing it, and without listening on every `Session` of the
+    process: a session made elsewhere (a test's, a library's) is left alone.
+    """
+    if (event_name, listener) in _listeners:
+        return
+    _listeners.append((event_name, listener))
+    for database in list(_databases):
+        event.listen(database.sessions, event_name, listener)
+
+
 class Database:
     """Owns the engine; hands out units of work."""
 
@@ -129,7 +152,10 @@ class Database:
         self.url = normalise_url(url)
         self.timeouts = timeouts or Timeouts()
         self.engine = make_engine(self.url, timeouts=self.timeouts, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={UNIT_OF_WORK: True})
+        for event_name, listener in _listeners:
+            event.listen(self.sessions, event_name, listener)
+        _databases.add(self)
 
     @property
     def is_postgresql(self) -> bool:

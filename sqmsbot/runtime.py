@@ -28,6 +28,20 @@ class Runtime:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     directories: dict[str, PeopleDirectory] = field(default_factory=dict)
+    # The platforms served, in order of preference (always Settings.platforms, so a runtime rebuilt
+    # from its settings in the worker process agrees): where notifications may go, and which
+    # department channel gets a card (DESIGN §5).
+    platforms: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.platforms = self.settings.platform_names
+
+    def reachable(self, origin: str | None = None) -> tuple[str, ...]:
+        """The platforms a unit of work may notify on: the served ones, and the one a command came
+        from (it is live, whatever the settings say: a test harness, a console beside a bot)."""
+        if origin is None or origin in self.platforms:
+            return self.platforms
+        return (*self.platforms, origin)
 
     def directory(self, platform: str) -> PeopleDirectory:
         return self.directories.get(platform) or NoDirectory()

@@ -1,18 +1,14 @@
-"""The ASGI app for HTTP mode (`sqmsbot serve`): POST /slack/events and GET /healthz.
+"""The one ASGI app for HTTP mode (`sqmsbot serve`): every served platform's routes, and GET /healthz.
 
-Every Slack request is verified (signing secret, 5-minute timestamp window) before any listener
-runs: a forged or stale request gets 401 and writes nothing.
-
-Bolt's dispatch runs on the event loop itself, as Bolt's own Starlette adapter does: our listeners
-only check the request and hand its row for the inbound queue over (modals are opened on a small
-pool of their own). Storing the rows is the one thing that waits on something outside the process,
-so it runs on a thread of its own (`inbound.batch`): the rows of the requests that arrive while a
-commit is under way are committed together, and only then are their requests answered — nothing is
-acknowledged unstored. A store that cannot take a request within `ack_deadline` gets it refused with
-503 (Slack retries events; a person sees an error rather than a spinner), and the loop goes on
-answering everything else, `/healthz` included (see `sqmsbot.health`). The work behind the
-acknowledgements runs in the worker process, started, supervised and stopped with the app (see
-`sqmsbot.platforms.slack.workers`).
+Each adapter mounts its own endpoints (`/slack/events`, …; `sqmsbot.platforms.adapter`) and checks
+its own requests there (Slack: size, signature within its 5-minute window, shape — a forged or stale
+request gets 401 and writes nothing). Whatever a listener stores goes through the shared
+`StoreGate`: committed off the event loop with the other requests of this turn, then acknowledged,
+or refused with 503 when the store cannot take it within `ack_deadline` — the loop goes on answering
+everything else, `/healthz` included (see `sqmsbot.health`). The work behind the acknowledgements
+runs in the worker process, started, supervised and stopped with the app (`sqmsbot.workers`); a
+platform that brings its requests over a connection of its own (Socket Mode) can have it opened and
+closed with the app too (`connections=True`, what `sqmsbot run` asks for).
 """
 
 from __future__ import annotations
@@ -22,21 +18,17 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from sqmsbot.health import HealthCheck
-from sqmsbot.inbound.batch import GroupCommit
-from sqmsbot.inbound.store import collecting
-from sqmsbot.outage import Outage
-from sqmsbot.platforms.slack.app import build_slack_runtime_parts
-from sqmsbot.platforms.slack.edge import admit
-from sqmsbot.platforms.slack.workers import WorkerMode, Workers
+from sqmsbot.platforms.adapter import Adapter, Connection
+from sqmsbot.platforms.http_gate import StoreGate
+from sqmsbot.platforms.registry import load_adapters
 from sqmsbot.runtime import Runtime
+from sqmsbot.workers import WorkerMode, Workers
 
 log = logging.getLogger(__name__)
 
@@ -44,44 +36,42 @@ log = logging.getLogger(__name__)
 def create_web_app(
     runtime: Runtime,
     *,
-    app: App | None = None,
+    adapters: list[Adapter] | None = None,
     workers: WorkerMode | Workers | None = "process",
     scheduler: bool = False,
+    connections: bool = False,
     on_give_up: Callable[[], None] | None = None,
 ) -> Starlette:
-    """HTTP mode for `runtime` (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET).
+    """HTTP mode for every platform the runtime serves (or the `adapters` given).
 
     `workers`: where the inbound and outbox workers run while the app is up — `"process"` (a
-    supervised child process, the default), `"thread"`, a `Workers` the caller built (whose `wake`
-    the given `app`'s queue calls), or None (the caller drives them). An `app` given without
-    `Workers` is served as is. `scheduler`: run the scheduled jobs with the workers (`sqmsbot
-    serve` does). `on_give_up`: called when the worker process keeps dying and is given up on.
+    supervised child process, the default), `"thread"` (on the given adapters), a `Workers` the
+    caller built, or None (the caller drives them). `scheduler`: run the scheduled jobs with the
+    workers (`sqmsbot serve` does). `connections`: a platform that has a connection of its own uses
+    it instead of routes. `on_give_up`: called when the worker process keeps dying.
     """
+    adapters = adapters if adapters is not None else load_adapters(runtime.settings)
     runner: Workers | None = workers if isinstance(workers, Workers) else None
-    if app is None:
-        if not runtime.settings.slack_signing_secret:
-            raise ValueError("SLACK_SIGNING_SECRET is not set: HTTP mode cannot verify requests")
-        if isinstance(workers, str):
-            runner = Workers(runtime, workers, scheduler=scheduler, on_give_up=on_give_up)
-        app = build_slack_runtime_parts(runtime, wake=runner.wake if runner else None).app
-    bolt = app
-    group = GroupCommit(deadline=runtime.settings.ack_deadline)
+    if isinstance(workers, str):
+        runner = Workers(runtime, workers, adapters=adapters, scheduler=scheduler, on_give_up=on_give_up)
+    wake = runner.wake if runner is not None else None
+    gate = StoreGate(deadline=runtime.settings.ack_deadline)
     health = HealthCheck(runtime)
-    store_errors = Outage(log, "storing Slack requests (answering 503 meanwhile)")
-
-    async def slack_events(request: Request) -> Response:
-        if isinstance(body := await admit(request, runtime.settings, bolt), Response):
-            return body  # refused unread or unparsed: too large, unsigned, malformed (see `edge`)
-        with collecting() as rows:
-            response = bolt.dispatch(to_bolt_request(request, body))
-        if rows:
-            try:
-                await group.store(rows)
-            except Exception as exc:  # not stored (in time), so refused: Slack retries or says so
-                store_errors.failed(exc)
-                return Response(status_code=503, headers={"Retry-After": "1"})
-            store_errors.cleared()
-        return to_starlette_response(response)
+    routes: list[BaseRoute] = []
+    opened: list[Connection] = []
+    for adapter in adapters:
+        connection = adapter.connection(runtime, wake=wake) if connections else None
+        if connection is not None:
+            opened.append(connection)
+        else:
+            routes.extend(adapter.routes(runtime, wake=wake, gate=gate))
+        adapter.attach(runtime)
+    if not routes and not opened:
+        names = ", ".join(adapter.name for adapter in adapters)
+        raise ValueError(
+            f"no served platform ({names}) takes requests over HTTP: Slack needs SLACK_BOT_TOKEN and "
+            "SLACK_SIGNING_SECRET"
+        )
 
     async def healthz(request: Request) -> Response:
         healthy, body = await health.report(runner.status() if runner is not None else None)
@@ -91,16 +81,16 @@ def create_web_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if runner is not None:
             await asyncio.to_thread(runner.start)
+        for connection in opened:
+            await asyncio.to_thread(connection.start)
         try:
             yield
         finally:
+            for connection in opened:
+                await asyncio.to_thread(connection.close)
             if runner is not None:
                 await asyncio.to_thread(runner.stop)
-            group.close()
+            gate.close()
             health.close()
 
-    routes = [
-        Route("/slack/events", slack_events, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=[*routes, Route("/healthz", healthz, methods=["GET"])], lifespan=lifespan)

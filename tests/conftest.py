@@ -6,6 +6,7 @@ SQMS_TEST_DATABASE_URL is set (`.ci/run` sets it for the machine's server).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Iterator
@@ -92,6 +93,13 @@ def runtime(db_url: str, clock: ManualClock) -> Iterator[Runtime]:
     rt.db.dispose()
 
 
+def served_on(runtime: Runtime, *platforms: str) -> Runtime:
+    """The same runtime (store, clock, organisation) serving these platforms, as SQMS_PLATFORMS would
+    set them: where its notifications go."""
+    settings = runtime.settings.model_copy(update={"platforms_setting": ",".join(platforms)})
+    return dataclasses.replace(runtime, settings=settings)
+
+
 class Transcript:
     """Types lines into a console as a person would and returns what the screen shows."""
 
@@ -129,4 +137,4 @@ def counts(runtime: Runtime) -> object:
     return lambda: table_counts(runtime)
 
 
-__all__ = ["START", "Database", "Transcript", "table_counts"]
+__all__ = ["START", "Database", "Transcript", "served_on", "table_counts"]

@@ -21,7 +21,7 @@ from sqmsbot.config import REPO_ROOT
 from sqmsbot.domain import incidents
 from sqmsbot.domain.incident_workflow import WORKFLOW
 from sqmsbot.i18n import LOCALES, Translator, catalog
-from sqmsbot.models import ROLES
+from sqmsbot.vocabulary import ROLES
 
 EN, ZH = catalog("en"), catalog("zh_CN")
 SECTIONS = sorted({key.split(".")[0] for key in EN})
@@ -190,7 +190,7 @@ def _cli_help_keys() -> set[str]:
     import typer.main
 
     from sqmsbot.cli import app
-    from sqmsbot.cli_help import command_paths
+    from sqmsbot.cli.help import command_paths
 
     keys: set[str] = set()
     for path, cmd in command_paths(typer.main.get_command(app)):

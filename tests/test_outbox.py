@@ -25,7 +25,7 @@ from sqmsbot.cmd.spec import Args, Command, Pos
 from sqmsbot.errors import UsageError
 from sqmsbot.messages import Message
 from sqmsbot.models import Incident, OutboxMessage
-from sqmsbot.outbox import Delivery, Notifier, OutboxWorker, RetryLater
+from sqmsbot.outbox import Channel, Delivery, Notifier, OutboxWorker, RetryLater
 from sqmsbot.runtime import Runtime
 
 Outcome = Callable[[Delivery], str | None]
@@ -72,8 +72,10 @@ def crash(_: Delivery) -> str | None:
 
 def enqueue(runtime: Runtime, key: str, text: str, *, platform: str = "console", **message: str) -> bool:
     with runtime.db.transaction() as session:
-        notifier = Notifier(session, platform=platform, now=runtime.clock.now())
-        return notifier.to_channel(key=key, channel="#ops", message=Message(text=text, **message))
+        notifier = Notifier(session, platforms=(platform,), now=runtime.clock.now())
+        return notifier.to_channel(
+            key=key, channel=Channel(platform, "#ops"), message=Message(text=text, **message)
+        )
 
 
 def row(runtime: Runtime, key: str) -> OutboxMessage:
@@ -225,12 +227,16 @@ def test_one_dedupe_key_is_one_row_and_one_delivery(runtime: Runtime, clock: Man
     enqueue(runtime, "digest:ops:2026-11-23", "first")
     enqueue(runtime, "digest:ops:2026-11-23", "second")
     with runtime.db.transaction() as session:  # twice in one unit of work as well
-        notifier = Notifier(session, platform="console", now=clock.now())
+        notifier = Notifier(session, platforms=("console",), now=clock.now())
         assert notifier.has("digest:ops:2026-11-23")  # stored by an earlier unit of work
         assert not notifier.has("sla:SQ-1:breach")
-        assert notifier.to_channel(key="sla:SQ-1:breach", channel="#ops", message=Message(text="a"))
+        assert notifier.to_channel(
+            key="sla:SQ-1:breach", channel=Channel("console", "#ops"), message=Message(text="a")
+        )
         assert notifier.has("sla:SQ-1:breach")  # queued in this one
-        assert not notifier.to_channel(key="sla:SQ-1:breach", channel="#ops", message=Message(text="b"))
+        assert not notifier.to_channel(
+            key="sla:SQ-1:breach", channel=Channel("console", "#ops"), message=Message(text="b")
+        )
     assert outbox_rows(runtime) == 2
     platform = FakePlatform()
     worker = OutboxWorker(runtime.db, platform, clock)
@@ -301,19 +307,25 @@ def _shouting_commands() -> dict[str, Command]:
     @shout.sub("refused", positional=(Pos("text", rest=True),))
     def refused(ctx: Ctx, args: ShoutArgs) -> Reply:
         """refused TEXT"""
-        ctx.notify.to_channel(key="shout:refused", channel="#ops", message=Message(text=args.text))
+        ctx.notify.to_channel(
+            key="shout:refused", channel=Channel("console", "#ops"), message=Message(text=args.text)
+        )
         raise UsageError("errors.missing_field", field="title")
 
     @shout.sub("broken", positional=(Pos("text", rest=True),))
     def broken(ctx: Ctx, args: ShoutArgs) -> Reply:
         """broken TEXT"""
-        ctx.notify.to_channel(key="shout:broken", channel="#ops", message=Message(text=args.text))
+        ctx.notify.to_channel(
+            key="shout:broken", channel=Channel("console", "#ops"), message=Message(text=args.text)
+        )
         raise RuntimeError("bug after the notification was queued")
 
     @shout.sub("fine", positional=(Pos("text", rest=True),))
     def fine(ctx: Ctx, args: ShoutArgs) -> Reply:
         """fine TEXT"""
-        ctx.notify.to_channel(key="shout:fine", channel="#ops", message=Message(text=args.text))
+        ctx.notify.to_channel(
+            key="shout:fine", channel=Channel("console", "#ops"), message=Message(text=args.text)
+        )
         return Reply([Message(text="done")])
 
     return {"shout": shout}

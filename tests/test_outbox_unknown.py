@@ -13,7 +13,16 @@ from sqlalchemy import select
 from sqmsbot.clock import ManualClock
 from sqmsbot.messages import Message
 from sqmsbot.models import OutboxMessage, Person
-from sqmsbot.outbox import Delivery, Notifier, OutboxWorker, Refused, RetryLater, outbox_health, retry_dead
+from sqmsbot.outbox import (
+    Channel,
+    Delivery,
+    Notifier,
+    OutboxWorker,
+    Refused,
+    RetryLater,
+    outbox_health,
+    retry_dead,
+)
 from sqmsbot.runtime import Runtime
 
 Step = Callable[[Delivery], None]
@@ -81,9 +90,11 @@ def not_in_channel(_: Delivery) -> None:
 
 def enqueue(runtime: Runtime, key: str, *, not_before: datetime | None = None, **message: str) -> None:
     with runtime.db.transaction() as session:
-        notifier = Notifier(session, platform="console", now=runtime.clock.now())
+        notifier = Notifier(session, platforms=("console",), now=runtime.clock.now())
         if not_before is None:
-            notifier.to_channel(key=key, channel="#ops", message=Message(text=key, **message))
+            notifier.to_channel(
+                key=key, channel=Channel("console", "#ops"), message=Message(text=key, **message)
+            )
             return
         li = Person(
             platform="console", platform_user_id="li", display_name="li", created_at=runtime.clock.now()

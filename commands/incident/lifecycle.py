@@ -5,6 +5,7 @@ from __future__ import annotations
 from commands._types import REF_WORD, Note, PersonRef, Priority, Ref
 from commands.incident import command
 from commands.incident._common import changed, load
+from commands.incident.forms import assign_form, reopen_form, resolve_form
 from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, Pos
@@ -46,7 +47,11 @@ class AssignArgs(Args):
 
 
 @command.sub(
-    "assign", positional=(REF, Pos("person", optional=True)), aliases={"to": "person"}, also=("指派",)
+    "assign",
+    positional=(REF, Pos("person", optional=True)),
+    aliases={"to": "person"},
+    also=("指派",),
+    form=assign_form,
 )
 def assign(ctx: Ctx, args: AssignArgs) -> Reply:
     """assign SQ-N [@PERSON]
@@ -126,6 +131,7 @@ class ResolveArgs(Args):
     flags={"fcr": "fcr", "一次解决": "fcr"},
     aliases={"first_contact": "fcr"},
     also=("解决",),
+    form=resolve_form,
 )
 def resolve(ctx: Ctx, args: ResolveArgs) -> Reply:
     """resolve SQ-N [fcr] "RESOLUTION"
@@ -140,7 +146,7 @@ def resolve(ctx: Ctx, args: ResolveArgs) -> Reply:
     return changed(ctx, incident, event, "incident.done.resolved")
 
 
-@command.sub("reopen", positional=(REF, NOTE), also=("重开",))
+@command.sub("reopen", positional=(REF, NOTE), also=("重开",), form=reopen_form)
 def reopen(ctx: Ctx, args: RefRequiredNoteArgs) -> Reply:
     """reopen SQ-N "REASON"
 

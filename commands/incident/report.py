@@ -20,66 +20,28 @@ from commands._types import (
 )
 from commands.incident import command
 from commands.incident._common import changed, load, viewer_timezone
+from commands.incident.forms import report_form
 from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.help import command_help
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, NoArgs, Pos
-from sqmsbot.domain import incidents
+from sqmsbot.domain import incidents, sla
 from sqmsbot.domain.incident_queries import list_incidents
 from sqmsbot.domain.incident_workflow import can_see_customer
 from sqmsbot.errors import NotFound
-from sqmsbot.messages import Form, FormField, Message
+from sqmsbot.messages import Message
 from sqmsbot.presenters.incident import department_name, list_page, ref, service_name, timeline, title_line
 
 
-@command.sub("new")
+@command.sub("new", form=report_form)
 def new(ctx: Ctx, _args: NoArgs) -> Reply:
     """new
 
-    Typing the bare command opens the report form where the platform has forms (a Slack modal, a
-    Lark form card); the console shows the help instead, since its form is the command line.
+    Typing the bare command opens the report form (a Slack modal, a Lark form card, the console's
+    questions: see commands/incident/forms.py). Run without one — where no answers can be asked for —
+    it shows the help, which starts with `report`.
     """
-    t, org = ctx.t, ctx.org
-    fields = (
-        FormField(
-            name="priority",
-            label=t("fields.priority"),
-            kind="select",
-            required=True,
-            initial="P3",
-            options=tuple((p, p) for p in incidents.PRIORITIES),
-        ),
-        FormField(
-            name="service",
-            label=t("fields.service"),
-            kind="select",
-            required=True,
-            options=tuple((s.key, s.name.get(t.locale)) for s in org.services),
-        ),
-        FormField(
-            name="category",
-            label=t("fields.category"),
-            kind="select",
-            options=tuple((c, t("category." + c)) for c in incidents.CATEGORIES),
-        ),
-        FormField(
-            name="source",
-            label=t("fields.source"),
-            kind="select",
-            initial="complaint",
-            options=tuple((s, t("source." + s)) for s in incidents.SOURCES),
-        ),
-        FormField(name="customer_ref", label=t("fields.customer_ref"), max_length=64),
-        FormField(name="title", label=t("fields.title"), required=True, max_length=200),
-        FormField(name="description", label=t("fields.description"), kind="long_text", max_length=4000),
-    )
-    form = Form(
-        title=t("incident.form_title"),
-        command="incident report",
-        fields=fields,
-        submit_label=t("button.report"),
-    )
-    return Reply([command_help(command, t)], form=form)
+    return Reply([command_help(command, ctx.t)])
 
 
 class ReportArgs(Args):
@@ -231,4 +193,8 @@ def show(ctx: Ctx, args: RefArgs) -> Reply:
         hint = ctx.t("incident.summary_only", ref=ref(incident, ctx.org))
         return Reply([Message(text=f"{summary}\n{hint}", ephemeral=True)])
     tz = viewer_timezone(ctx)
-    return Reply([timeline(incident, org=ctx.org, t=ctx.t, timezone=tz, now=ctx.now, viewer=ctx.actor)])
+    entries = sla.timeline(incident)  # read by the domain: the presenter only draws it
+    page = timeline(
+        incident, org=ctx.org, t=ctx.t, timezone=tz, now=ctx.now, viewer=ctx.actor, entries=entries
+    )
+    return Reply([page])

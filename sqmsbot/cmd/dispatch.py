@@ -3,6 +3,9 @@
 Resolve the actor, open one unit of work, bind the words to the subcommand's arguments, run it,
 commit once. Typed errors become a translated reply with usage and roll everything back; anything
 unexpected becomes "something went wrong (ref E-…)" with the trace in the log under that ref.
+
+The reader's language is decided here, once (sqmsbot.cmd.locale), and carried on the reply
+(`Reply.locale`): adapters render the words they add in it rather than deciding again.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.help import command_help, overview, usage_line
+from sqmsbot.cmd.locale import reader_locale
 from sqmsbot.cmd.request import CommandRequest, Reply
 from sqmsbot.cmd.spec import Command, Subcommand
 from sqmsbot.cmd.tokens import tokenize
+from sqmsbot.cmd.wording import labelled
 from sqmsbot.domain.people import resolve_actor
 from sqmsbot.errors import SqmsError, UsageError
 from sqmsbot.i18n import Translator, normalise_locale
@@ -27,7 +32,6 @@ from sqmsbot.messages import Form, Message
 from sqmsbot.models import ProcessedRequest
 from sqmsbot.notifications.audience import person_timezone as tz
 from sqmsbot.outbox import Notifier
-from sqmsbot.presenters.errors import readable_args
 from sqmsbot.runtime import Runtime
 from sqmsbot.timefmt import local
 
@@ -46,7 +50,17 @@ class _Failed(Exception):
 
 
 def dispatch(request: CommandRequest, *, runtime: Runtime, commands: Mapping[str, Command]) -> Reply:
-    locale = [normalise_locale(request.locale) or runtime.org.default_locale]  # the actor's, once known
+    """Run one command line; the reply says in which language it is written (`Reply.locale`)."""
+    locale = [reader_locale(org=runtime.org, requested=request.locale)]  # the actor's, once known
+    reply = _dispatch(request, runtime=runtime, commands=commands, locale=locale)
+    if reply.locale is None:  # an error reply, or one stored before replies carried their language
+        reply.locale = locale[0]
+    return reply
+
+
+def _dispatch(
+    request: CommandRequest, *, runtime: Runtime, commands: Mapping[str, Command], locale: list[str]
+) -> Reply:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _dispatch_once(request, runtime=runtime, commands=commands, locale=locale)
@@ -90,7 +104,7 @@ def _dispatch_once(
             display_name=request.display_name,
             locale=normalise_locale(request.locale),
         )
-        locale[0] = actor.locale or locale[0]
+        locale[0] = reader_locale(org=runtime.org, stored=actor.locale, requested=request.locale)
         t = Translator(locale[0])
         ctx = Ctx(
             session=session,
@@ -98,10 +112,12 @@ def _dispatch_once(
             request=request,
             actor=actor,
             t=t,
-            notify=Notifier(session, platform=request.platform, now=now),
+            notify=Notifier(session, platforms=runtime.reachable(request.platform), now=now),
             now=now,
         )
         reply = _run(ctx, commands)
+        # After the handler: `/sq lang zh_CN` has just changed it, and answered in the new language.
+        reply.locale = reader_locale(org=runtime.org, stored=actor.locale, requested=request.locale)
         if request.request_key:
             session.add(ProcessedRequest(key=request.request_key, created_at=now, reply=_reply_json(reply)))
         return reply
@@ -138,7 +154,7 @@ def _run(ctx: Ctx, commands: Mapping[str, Command]) -> Reply:
             raise UsageError("errors.unknown_subcommand", command=name, sub=head[0][:40])
         return _call(ctx, sub, head[1] if len(head) > 1 else "")
     except SqmsError as error:
-        message = t(error.key, **_labelled(error.args_, ctx))
+        message = t(error.key, **labelled(error.args_, t=t, org=ctx.org))
         if "changed_by" in error.args_:
             message += " " + _last_change(error.args_, ctx)
         text = t("errors.reply", message=message)
@@ -161,25 +177,6 @@ def _call(ctx: Ctx, sub: Subcommand, rest: str) -> Reply:
     if isinstance(result, Message):
         return Reply([result])
     raise TypeError(f"{sub.command} {sub.name} returned {type(result).__name__}")
-
-
-def _labelled(args: dict[str, object], ctx: Ctx) -> dict[str, object]:
-    """Error arguments in the reader's words: field, status, department and role names, not keys."""
-    t = ctx.t
-    out = readable_args(args, org=ctx.org, t=t)
-    field = out.get("field")
-    if isinstance(field, str) and t.has(f"fields.{field}"):
-        out["field"] = t(f"fields.{field}")
-    status = out.get("status")
-    if isinstance(status, str) and t.has(f"status.{status}"):
-        out["status"] = t(f"status.{status}")
-    usage_name = out.get("usage_name")  # `"REASON"` as the usage line shows it, said in the reader's words
-    if isinstance(usage_name, str):
-        word = usage_name.strip('"[]@')
-        out["usage_name"] = t(f"usage_names.{word}") if t.has(f"usage_names.{word}") else usage_name
-    elif "field" in out:
-        out["usage_name"] = out["field"]
-    return out
 
 
 def _last_change(args: dict[str, object], ctx: Ctx) -> str:
@@ -213,14 +210,17 @@ def _reply_json(reply: Reply) -> dict[str, object]:
     return {
         "messages": [m.model_dump(mode="json") for m in reply.messages],
         "form": reply.form.model_dump(mode="json") if reply.form else None,
+        "locale": reply.locale,
     }
 
 
 def _reply_from_json(data: dict[str, object]) -> Reply:
     messages = data.get("messages") or []
     form = data.get("form")
+    locale = data.get("locale")
     assert isinstance(messages, list)
     return Reply(
         [Message.model_validate(m) for m in messages],
         Form.model_validate(form) if form else None,
+        locale=locale if isinstance(locale, str) else None,
     )

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from sqmsbot.config import LocalizedName, OrgConfig
 from sqmsbot.i18n import LOCALES, catalog
-from sqmsbot.models import ROLES
+from sqmsbot.vocabulary import ROLES
 
 
 def fold(text: str) -> str:

@@ -24,10 +24,17 @@ class CommandRequest:
 
 @dataclass
 class Reply:
-    """Messages for the actor, and optionally a form to open (a Slack modal, a Lark form card, prompts)."""
+    """Messages for the actor, and optionally a form to open (a Slack modal, a Lark form card, prompts).
+
+    A handler may answer with a form it decides on at run time; forms known from the line alone are
+    declared on the subcommand instead (sqmsbot.cmd.forms) and opened before dispatch. `locale` is
+    the language the dispatcher decided the reader reads (set on every reply it returns): adapters
+    render with it rather than deciding again.
+    """
 
     messages: list[Message] = field(default_factory=list)
     form: Form | None = None
+    locale: str | None = None
 
     @property
     def text(self) -> str:

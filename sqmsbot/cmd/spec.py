@@ -2,6 +2,7 @@
 
 A subcommand is a function `(ctx, args) -> Reply`. Its docstring's first line is its usage (the same
 in every language); its one-line summary is translated in the catalogs as `help.<command>.<sub>`.
+It may declare a form (`form=`, see sqmsbot.cmd.form_request): what to ask before the line runs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
+from sqmsbot.cmd.form_request import FormFunction
 from sqmsbot.cmd.names import fold
 from sqmsbot.cmd.tokens import Token
 from sqmsbot.config import OrgConfig
@@ -58,6 +61,7 @@ class Subcommand:
     aliases: dict[str, str] = field(default_factory=dict)
     flags: dict[str, str] = field(default_factory=dict)
     also: tuple[str, ...] = ()
+    form: FormFunction | None = None
 
     @property
     def usage(self) -> str:
@@ -89,6 +93,31 @@ class Subcommand:
         `org` is handed to the argument types (as pydantic's validation context), which resolve the
         names people type (`财务部`, `账单与收费`) to the organisation's keys.
         """
+        values = self._values(tokens)
+        try:
+            return self.args_model.model_validate(values, context={"org": org})
+        except ValidationError as exc:
+            raise self._usage_error(exc.errors()[0], values) from None
+
+    def problems(self, tokens: list[Token], *, org: OrgConfig | None = None) -> list[UsageError]:
+        """Everything `bind` would refuse, one error per field (the first said of each), without
+        running anything: what a form shows under each of its inputs. Words that do not even make
+        values (an unknown option, a word too many) are one error, as `bind` would raise it."""
+        try:
+            values = self._values(tokens)
+        except UsageError as error:
+            return [error]
+        try:
+            self.args_model.model_validate(values, context={"org": org})
+        except ValidationError as exc:
+            seen: dict[object, UsageError] = {}
+            for detail in exc.errors():
+                seen.setdefault(detail["loc"][:1], self._usage_error(detail, values))
+            return list(seen.values())
+        return []
+
+    def _values(self, tokens: list[Token]) -> dict[str, Any]:
+        """The words as the model's raw values: `key=value` by name, flags, then the positionals."""
         values: dict[str, Any] = {}
         words: list[Token] = []
         fields = self.args_model.model_fields
@@ -125,10 +154,10 @@ class Subcommand:
         unknown = set(values) - set(fields)
         if unknown:
             raise UsageError("errors.unknown_option", option=sorted(unknown)[0], options=self._options())
-        try:
-            return self.args_model.model_validate(values, context={"org": org})
-        except ValidationError as exc:
-            raise _usage_error(exc, values, self.args_model, self.usage_names()) from None
+        return values
+
+    def _usage_error(self, detail: ErrorDetails, values: dict[str, Any]) -> UsageError:
+        return _usage_error(detail, values, self.args_model, self.usage_names())
 
     def _field_for(self, key: str) -> str:
         lowered = key.lower().replace("-", "_")
@@ -174,9 +203,8 @@ def _clip(text: str, limit: int = 40) -> str:
 
 
 def _usage_error(
-    exc: ValidationError, values: dict[str, Any], model: type[BaseModel], usage_names: dict[str, str]
+    error: ErrorDetails, values: dict[str, Any], model: type[BaseModel], usage_names: dict[str, str]
 ) -> UsageError:
-    error = exc.errors()[0]
     name = str(error["loc"][0]) if error["loc"] else ""
     given = values.get(name)
     shown = _clip(str(given)) if given is not None else ""
@@ -231,8 +259,10 @@ class Command:
         aliases: dict[str, str] | None = None,
         flags: dict[str, str] | None = None,
         also: tuple[str, ...] = (),
+        form: FormFunction | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Register a subcommand; the handler need not know how it is reached."""
+        """Register a subcommand; the handler need not know how it is reached. `form`: what to ask
+        before the line runs, where it lacks something (see sqmsbot.cmd.form_request)."""
 
         def register(handler: Handler) -> Handler:
             hints = get_type_hints(handler)
@@ -249,6 +279,7 @@ class Command:
                 aliases=aliases or {},
                 flags=flags or {},
                 also=also,
+                form=form,
             )
             return handler
 

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from sqmsbot.domain.accountability_workflow import (
@@ -168,10 +168,15 @@ def _visible(viewer: Person) -> ColumnElement[bool]:
 
 
 def list_for(session: Session, *, viewer: Person, limit: int = MAX_LISTED) -> list[AccountabilityRecord]:
-    """The records `viewer` may see: drafts waiting for a decision first, then the newest."""
+    """The records `viewer` may see: drafts waiting for a decision first, then the newest.
+
+    Each comes with its steps (and their actors) loaded: the list shows every record's history, and
+    read one record at a time that would be a query per record.
+    """
     rows = session.scalars(
         select(AccountabilityRecord)
         .where(_visible(viewer))
+        .options(selectinload(AccountabilityRecord.events))
         .order_by((AccountabilityRecord.status == "draft").desc(), AccountabilityRecord.id.desc())
         .limit(limit)
     ).all()
@@ -179,9 +184,15 @@ def list_for(session: Session, *, viewer: Person, limit: int = MAX_LISTED) -> li
 
 
 def get(session: Session, *, viewer: Person, number: int) -> AccountabilityRecord:
-    """One record, if `viewer` may see it; a hidden record is reported as missing, not as forbidden."""
+    """One record, if `viewer` may see it; a hidden record is reported as missing, not as forbidden.
+
+    With its steps loaded, as every reply about a record shows them (the same one query a first look
+    at `record.events` would cost, made here so the presenter reads only what it is given).
+    """
     record = session.scalar(
-        select(AccountabilityRecord).where(AccountabilityRecord.id == number, _visible(viewer))
+        select(AccountabilityRecord)
+        .where(AccountabilityRecord.id == number, _visible(viewer))
+        .options(selectinload(AccountabilityRecord.events))
     )
     if record is None:
         raise NotFound("account.unknown", ref=f"{REF_PREFIX}-{number}")

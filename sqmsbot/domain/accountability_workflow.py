@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from sqmsbot.domain.workflow import Permission, Transition, Workflow
 from sqmsbot.models import AccountabilityRecord, Person
 from sqmsbot.models.accountability import RECORD_STATUSES
-from sqmsbot.models.people import ROLES
+from sqmsbot.vocabulary import ROLES
 
 ORG_WIDE_ROLES = ("quality", "admin")
 DECIDING_ROLE = "manager"

@@ -20,10 +20,7 @@ from sqmsbot.domain.incident_handover import assign, change_priority, involve, r
 from sqmsbot.domain.incident_workflow import OPEN_STATUSES, STATUSES, WORKFLOW, can_respond
 from sqmsbot.errors import InvalidTransition, NotFound, UsageError
 from sqmsbot.models import Incident, IncidentEvent, Person
-
-PRIORITIES = ("P1", "P2", "P3", "P4")
-CATEGORIES = ("man", "machine", "material", "method", "measurement", "environment")
-SOURCES = ("complaint", "internal", "audit", "mystery-shopper", "kpi-alert")
+from sqmsbot.vocabulary import CATEGORIES, PRIORITIES, SOURCES  # re-exported: `incidents.PRIORITIES`
 
 __all__ = [
     "CATEGORIES",

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from sqmsbot.config import OrgConfig
 from sqmsbot.errors import Forbidden, NotFound, UsageError
 from sqmsbot.locales import LOCALES
-from sqmsbot.models import ROLES, Person
+from sqmsbot.models import Person
 from sqmsbot.ports import PeopleDirectory
+from sqmsbot.vocabulary import ROLES
 
 MENTION = re.compile(r"^<@([^<>|\s]{1,64})(?:\|[^<>]*)?>$")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -136,14 +137,39 @@ def timezone_of(person: Person, org: OrgConfig) -> str:
     return dept.timezone if dept else org.timezone
 
 
-def people_in(session: Session, *, platform: str, department: str, roles: tuple[str, ...]) -> list[Person]:
-    """People of a department holding one of the roles, most senior first."""
+def people_in(
+    session: Session, *, platforms: tuple[str, ...], department: str, roles: tuple[str, ...]
+) -> list[Person]:
+    """People of a department holding one of the roles on any of `platforms`, most senior first."""
     people = session.scalars(
         select(Person).where(
-            Person.platform == platform, Person.department == department, Person.role.in_(roles)
+            Person.platform.in_(platforms), Person.department == department, Person.role.in_(roles)
         )
     ).all()
     return sorted(people, key=lambda p: (-ROLE_RANK[p.role], p.id))
+
+
+PEOPLE_LISTED = 200
+"""At most this many in one `/sq people` reply: a chat reply is not a staff directory export."""
+
+
+def listed(
+    session: Session, *, platform: str, department: str | None = None, limit: int = PEOPLE_LISTED
+) -> list[Person]:
+    """Who is here on `platform` (in `department`, if given), grouped by department then by name, so
+    people know whom to assign or mention; those without a department come last.
+
+    NULLS LAST is spelled out: SQLite and PostgreSQL disagree on where a NULL department sorts, and
+    the list must read the same on both.
+    """
+    query = (
+        select(Person)
+        .where(Person.platform == platform)
+        .order_by(Person.department.nulls_last(), Person.display_name)
+    )
+    if department is not None:
+        query = query.where(Person.department == department)
+    return list(session.scalars(query.limit(limit)).all())
 
 
 def sandbox_person(

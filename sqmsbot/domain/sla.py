@@ -172,6 +172,14 @@ class Clock:
 
 
 def clocks(*, org: OrgConfig, incident: Incident, now: datetime) -> list[Clock]:
+    """The incident's clocks as they stand at `now`, in lifecycle order.
+
+    None for a draft (not stored, or outside any unit of work): it has no clock rows to read yet.
+    Decided here rather than by each card that shows clocks, so presenters need not ask SQLAlchemy
+    about the object's state.
+    """
+    if incident.id is None or object_session(incident) is None:
+        return []
     stopped = stops(incident.events)
     return [_clock(row, org=org, stopped=stopped, now=now) for row in targets_of(incident)]
 

@@ -100,19 +100,23 @@ def mark_fired(session: Session, *, target_id: int, threshold: str, now: datetim
 
 
 def incidents_for(session: Session, due: Iterable[DueThreshold]) -> dict[int, Incident]:
-    """The incidents of these alerts by id, each with its clocks, timeline and involvements loaded."""
+    """The incidents of these alerts by id, each with its clocks, timeline and involvements loaded.
+
+    With a breach among them, their duplicates too: a breach edits the incident's card in its channel,
+    and the card counts the duplicates; left to the card, that is one query per breached incident.
+    """
+    due = list(due)
     ids = sorted({d.incident_id for d in due})
     if not ids:
         return {}
-    found = session.scalars(
-        select(Incident)
-        .where(Incident.id.in_(ids))
-        .options(
-            selectinload(Incident.targets),
-            selectinload(Incident.events),
-            selectinload(Incident.involvements),
-        )
-    ).unique()
+    options = [
+        selectinload(Incident.targets),
+        selectinload(Incident.events),
+        selectinload(Incident.involvements),
+    ]
+    if any(d.kind == BREACH for d in due):
+        options.append(selectinload(Incident.duplicates))
+    found = session.scalars(select(Incident).where(Incident.id.in_(ids)).options(*options)).unique()
     return {incident.id: incident for incident in found}
 
 

@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session
 
 from sqmsbot.calendar import BusinessCalendar, DaySpans, WorkingSpan, next_working_instant
 from sqmsbot.config import OrgConfig
-from sqmsbot.config_sla import ANY_SERVICE, PRIORITIES
+from sqmsbot.config_sla import ANY_SERVICE
 from sqmsbot.domain.people import timezone_of
 from sqmsbot.errors import UsageError
 from sqmsbot.models import Person
+from sqmsbot.vocabulary import PRIORITIES
 
 ALWAYS = "always"
 MAX_SPANS = 2  # two spans ("09:00-12:00,13:00-18:00") fit the column's 32 characters

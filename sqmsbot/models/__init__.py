@@ -3,23 +3,25 @@
 from sqmsbot.models.accountability import AccountabilityEvent as AccountabilityEvent
 from sqmsbot.models.accountability import AccountabilityRecord as AccountabilityRecord
 from sqmsbot.models.base import Base, UTCDateTime
+from sqmsbot.models.blobs import Blob, MessageBlob
 from sqmsbot.models.delivery import OutboxMessage, ProcessedRequest
 from sqmsbot.models.inbound import InboundRequest as InboundRequest
 from sqmsbot.models.incidents import Incident, IncidentEvent, IncidentInvolvement
 from sqmsbot.models.jobs import JobRun
-from sqmsbot.models.people import ROLES, Person
+from sqmsbot.models.people import Person
 from sqmsbot.models.sla import IncidentTarget, IncidentTargetMove
 from sqmsbot.models.state import StoredValue
 
 __all__ = [
-    "ROLES",
     "Base",
+    "Blob",
     "Incident",
     "IncidentEvent",
     "IncidentInvolvement",
     "IncidentTarget",
     "IncidentTargetMove",
     "JobRun",
+    "MessageBlob",
     "OutboxMessage",
     "Person",
     "ProcessedRequest",

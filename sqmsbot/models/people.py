@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sqmsbot.models.base import Base
 
-ROLES = ("member", "lead", "manager", "quality", "admin")
-
 
 class Person(Base):
     __tablename__ = "people"

@@ -1,4 +1,10 @@
-"""The language and time zone a channel or a person reads in."""
+"""Who and where a notification reaches, and the language and time zone they read in.
+
+Where it goes is decided here and only here (DESIGN §5): a person on their own platform, a
+department in its home channel among the served platforms (`Department.home`). Commands and jobs
+alike ask this module, so a card reported on one platform and an alert from a job land in the same
+channel.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from sqmsbot.config import OrgConfig
 from sqmsbot.domain.people import people_in, timezone_of
 from sqmsbot.i18n import Translator
 from sqmsbot.models import Person
+from sqmsbot.outbox import Channel
 
 log = logging.getLogger(__name__)
 
@@ -23,24 +30,28 @@ class Roster:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._found: dict[tuple[str, str, tuple[str, ...]], list[Person]] = {}
+        self._found: dict[tuple[tuple[str, ...], str, tuple[str, ...]], list[Person]] = {}
 
-    def department(self, *, platform: str, department: str, roles: tuple[str, ...]) -> list[Person]:
-        """People of a department holding one of the roles, most senior first."""
-        key = (platform, department, roles)
+    def department(
+        self, *, platforms: tuple[str, ...], department: str, roles: tuple[str, ...]
+    ) -> list[Person]:
+        """People of a department holding one of the roles, most senior first (on any served platform)."""
+        key = (platforms, department, roles)
         if key not in self._found:
-            self._found[key] = people_in(self.session, platform=platform, department=department, roles=roles)
+            self._found[key] = people_in(
+                self.session, platforms=platforms, department=department, roles=roles
+            )
         return self._found[key]
 
-    def quality(self, *, platform: str) -> list[Person]:
+    def quality(self, *, platforms: tuple[str, ...]) -> list[Person]:
         """The quality team: the quality department and anyone with the quality role."""
-        key = (platform, "", ("quality",))
+        key = (platforms, "", ("quality",))
         if key not in self._found:
             self._found[key] = list(
                 self.session.scalars(
                     select(Person)
                     .where(
-                        Person.platform == platform,
+                        Person.platform.in_(platforms),
                         or_(Person.role == "quality", Person.department == QUALITY_DEPARTMENT),
                     )
                     .order_by(Person.id)
@@ -65,14 +76,16 @@ def channel_translator(org: OrgConfig, department: str) -> tuple[Translator, str
     return Translator(dept.locale), dept.timezone
 
 
-def department_channel(org: OrgConfig, department: str, platform: str) -> str | None:
-    """Where a department's cards go on a platform; None (and a log line) when it has no channel there."""
+def department_channel(org: OrgConfig, department: str, platforms: tuple[str, ...]) -> Channel | None:
+    """Where a department's cards go among the served platforms; None (and a log line) when it has
+    no channel on any of them."""
     dept = org.department(department)
-    channel = dept.channel(platform) if dept else None
-    if channel is None:
+    home = dept.home(platforms) if dept else None
+    if home is None:
         log.warning(
-            "department %r has no %s channel in the organisation file: not posting there",
+            "department %r has no channel on %s in the organisation file: not posting there",
             department,
-            platform,
+            ", ".join(platforms),
         )
-    return channel
+        return None
+    return Channel(*home)

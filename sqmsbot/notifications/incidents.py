@@ -62,7 +62,7 @@ def incident_changed(
         _follow_up(notifier, org, incident, event, department, edit=card_edit and department not in fresh)
     if event.kind == "involved" and event.to_value:
         for lead in people_in(
-            session, platform=notifier.platform, department=event.to_value, roles=("lead", "manager")
+            session, platforms=notifier.platforms, department=event.to_value, roles=("lead", "manager")
         )[:1]:
             _dm(notifier, org, lead, incident, event, "notify.involved_dm", department=event.to_value)
     elif event.kind == "assigned":
@@ -79,10 +79,10 @@ def incident_changed(
 def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, department: str) -> bool:
     """The card in a department channel; False when the channel already has it (a transfer back)."""
     t, tz = channel_translator(org, department)
-    channel = department_channel(org, department, notifier.platform)
+    channel = department_channel(org, department, notifier.platforms)
     if channel is None:
         return False
-    key = card_key(incident, notifier.platform, department)
+    key = card_key(incident, channel.platform, department)
     if notifier.has(key):
         return False
     message = card(incident, org=org, t=t, timezone=tz, channel_of=department)
@@ -100,10 +100,10 @@ def _follow_up(
 ) -> None:
     """The change in the card's thread, and the card edited to match."""
     t, tz = channel_translator(org, department)
-    channel = department_channel(org, department, notifier.platform)
+    channel = department_channel(org, department, notifier.platforms)
     if channel is None:
         return
-    key = card_key(incident, notifier.platform, department)
+    key = card_key(incident, channel.platform, department)
     line = event_line(event, org=org, t=t, timezone=tz, private=False)
     notifier.to_channel(
         key=f"incident:{incident.id}:event:{event.id}:{department}",

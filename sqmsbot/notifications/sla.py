@@ -62,7 +62,8 @@ URGENT_PRIORITIES = ("P1",)
 
 
 def announce(*, notifier: Notifier, org: OrgConfig, alerts: Sequence[Alerts], roster: Roster) -> None:
-    """Write one tick's alerts into the outbox (the notifier's platform is the incidents').
+    """Write one tick's alerts into the outbox (each reader on their platform, the channel on the
+    department's: `audience`).
 
     The incidents should come with their clocks and timelines loaded
     (sqmsbot.domain.sla_alerts.incidents_for) and `roster` be shared by the tick: then the tick costs a
@@ -88,9 +89,10 @@ def _channel(
     earlier: dict[str, Stored],
 ) -> None:
     incident = alerts.incident
-    channel = department_channel(org, incident.department, notifier.platform)
+    channel = department_channel(org, incident.department, notifier.platforms)
     if channel is None:
         return
+    the_card = card_key(incident, channel.platform, incident.department)
     t, tz = channel_translator(org, incident.department)
     page = Page(org, alerts, clocks, t, tz)
     breaches = alerts.of_kind("breach")
@@ -99,13 +101,13 @@ def _channel(
         notifier.to_channel(key=key, channel=channel, message=channel_breach(page, told))
         # The card's clock lines turn to "breached" where everyone looks at the incident.
         edited = card(incident, org=org, t=t, timezone=tz, now=alerts.now, channel_of=incident.department)
-        update = edited.model_copy(update={"update_of": _card(notifier, incident)})
+        update = edited.model_copy(update={"update_of": the_card})
         notifier.to_channel(key=f"{key}:card", channel=channel, message=update)
         return
     lead = alerts.crossed[0]
     if lead.kind == "warn" and _recent(earlier, alerts.earlier_keys(), alerts.now):
         return  # folded into the message just before it
-    message = channel_thread(page, told).model_copy(update={"thread_of": _card(notifier, incident)})
+    message = channel_thread(page, told).model_copy(update={"thread_of": the_card})
     notifier.to_channel(key=alerts.key(lead), channel=channel, message=message)
 
 
@@ -194,7 +196,7 @@ def _owner(roster: Roster, notifier: Notifier, incident: Incident) -> tuple[Pers
     if incident.assignee is not None:
         return incident.assignee, False
     for roles in (("lead",), ("manager",)):
-        found = roster.department(platform=notifier.platform, department=incident.department, roles=roles)
+        found = roster.department(platforms=notifier.platforms, department=incident.department, roles=roles)
         if found:
             return found[0], True
     return None, True
@@ -206,9 +208,5 @@ def _holders(roster: Roster, notifier: Notifier, incident: Incident, role: str) 
         owner, _ = _owner(roster, notifier, incident)
         return [owner] if owner is not None else []
     if role == "quality":
-        return roster.quality(platform=notifier.platform)
-    return roster.department(platform=notifier.platform, department=incident.department, roles=(role,))
-
-
-def _card(notifier: Notifier, incident: Incident) -> str:
-    return card_key(incident, notifier.platform, incident.department)
+        return roster.quality(platforms=notifier.platforms)
+    return roster.department(platforms=notifier.platforms, department=incident.department, roles=(role,))

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from sqmsbot.db import insert_unless_taken
-from sqmsbot.messages import Message
-from sqmsbot.models import OutboxMessage, Person
+from sqmsbot.blobs import attach_file, attach_image
+from sqmsbot.db import UNIT_OF_WORK, insert_unless_taken, on_unit_of_work
+from sqmsbot.messages import File, Image, Message, payload_blobs
+from sqmsbot.models import MessageBlob, OutboxMessage, Person
 
 log = logging.getLogger("sqmsbot.outbox")
 
@@ -25,6 +26,14 @@ PENDING = "sqmsbot.outbox.pending"
 """Where a unit of work keeps its notifications until it commits (`Session.info`)."""
 KEYS_PER_READ = 500
 """How many dedupe keys one `Notifier.stored` statement asks about (bind parameters are limited)."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel on a platform: where a department's cards go."""
+
+    platform: str
+    id: str
 
 
 @dataclass(frozen=True)
@@ -51,24 +60,35 @@ class Notifier:
     A rolled-back unit of work stores none of them.
     """
 
-    def __init__(self, session: Session, *, platform: str, now: datetime) -> None:
+    def __init__(self, session: Session, *, platforms: tuple[str, ...], now: datetime) -> None:
+        """`platforms`: the ones served, in order of preference (`Runtime.reachable`)."""
         self.session = session
-        self.platform = platform
+        self.platforms = platforms
         self.now = now
 
-    def to_channel(self, *, key: str, channel: str, message: Message) -> bool:
-        return self._enqueue(key=key, kind="channel", target=channel, message=message)
+    def to_channel(self, *, key: str, channel: Channel, message: Message) -> bool:
+        """Post in a channel (`sqmsbot.notifications.audience.department_channel` picks which)."""
+        return self._enqueue(
+            key=key, platform=channel.platform, kind="channel", target=channel.id, message=message
+        )
 
     def to_person(
         self, *, key: str, person: Person, message: Message, not_before: datetime | None = None
     ) -> bool:
-        """`not_before`: hold it until then (outside the person's working hours); the row waits in the
-        outbox with that next attempt time, so it is delivered then even across restarts."""
-        if person.platform != self.platform:
-            log.info("not notifying %s across platforms (%s)", person.platform_user_id, person.platform)
+        """A private message on the person's own platform, if it is served (else nobody could deliver
+        it: it is logged and dropped). `not_before`: hold it until then (outside the person's working
+        hours); the row waits in the outbox with that next attempt time, so it is delivered then even
+        across restarts."""
+        if person.platform not in self.platforms:
+            log.info("not notifying %s: %s is not served here", person.platform_user_id, person.platform)
             return False
         return self._enqueue(
-            key=key, kind="user", target=person.platform_user_id, message=message, not_before=not_before
+            key=key,
+            platform=person.platform,
+            kind="user",
+            target=person.platform_user_id,
+            message=message,
+            not_before=not_before,
         )
 
     def stored(self, keys: Iterable[str]) -> dict[str, Stored]:
@@ -114,23 +134,48 @@ class Notifier:
             .values(payload=message.model_dump(mode="json"), next_attempt_at=not_before)
             .execution_options(synchronize_session=False)
         )
-        return bool(getattr(result, "rowcount", 0))
+        replaced = bool(getattr(result, "rowcount", 0))
+        if replaced:
+            _relink(self.session, key=key, blobs={b.blob for b in message.attached})
+        return replaced
+
+    def attach_image(self, *, data: bytes, name: str, alt: str, content_type: str = "image/png") -> Image:
+        """An image block for a message of this unit of work, its bytes stored with it (`sqmsbot.blobs`)."""
+        return attach_image(
+            self.session, data=data, name=name, alt=alt, content_type=content_type, now=self.now
+        )
+
+    def attach_file(self, *, data: bytes, name: str, content_type: str, title: str = "") -> File:
+        """A file block (a CSV, an XLSX) for a message of this unit of work, stored with it."""
+        return attach_file(
+            self.session, data=data, name=name, content_type=content_type, title=title, now=self.now
+        )
 
     def has(self, key: str) -> bool:
         """Whether a message with this dedupe key is queued in this unit of work or already stored."""
         return key in self.stored([key])
 
     def _enqueue(
-        self, *, key: str, kind: str, target: str, message: Message, not_before: datetime | None = None
+        self,
+        *,
+        key: str,
+        platform: str,
+        kind: str,
+        target: str,
+        message: Message,
+        not_before: datetime | None = None,
     ) -> bool:
         """Queues the row; False when this unit of work already queued the key. A key stored by an
         earlier one is dropped at commit: it was (or is being) sent."""
+        if not self.session.info.get(UNIT_OF_WORK):
+            # only a Database's sessions store their queued rows at commit: elsewhere they would vanish
+            raise RuntimeError("notifications need a unit of work from sqmsbot.db.Database.transaction()")
         pending = _pending(self.session)
         if key in pending:
             return False
         pending[key] = {
             "dedupe_key": key,
-            "platform": self.platform,
+            "platform": platform,
             "target_kind": kind,
             "target": target,
             "payload": message.model_dump(mode="json"),
@@ -147,19 +192,49 @@ def _pending(session: Session) -> dict[str, dict[str, Any]]:
     return queued
 
 
-@event.listens_for(Session, "before_commit")
 def _store_pending(session: Session) -> None:
     """Writes the unit of work's queued notifications, in the order queued (a card before its thread
-    replies), as the last statement before it commits."""
+    replies), as the last statement before it commits; with them, which stored files each shows.
+
+    The links are written only for rows this unit of work stored (RETURNING names them): a key stored
+    by an earlier one keeps that row's files, and its upload bookkeeping, untouched.
+    """
     rows = session.info.pop(PENDING, None)
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    session.execute(
-        insert_unless_taken(OutboxMessage, dialect=dialect, unique=["dedupe_key"]), list(rows.values())
+    insert = insert_unless_taken(OutboxMessage, dialect=dialect, unique=["dedupe_key"])
+    files = {key: blobs for key, row in rows.items() if (blobs := payload_blobs(row["payload"]))}
+    if not files:
+        session.execute(insert, list(rows.values()))
+        return
+    stored = session.execute(
+        insert.returning(OutboxMessage.id, OutboxMessage.dedupe_key), list(rows.values())
     )
+    links = [
+        {"outbox_id": row_id, "blob": blob} for row_id, key in stored for blob in sorted(files.get(key, ()))
+    ]
+    if links:
+        session.execute(
+            insert_unless_taken(MessageBlob, dialect=dialect, unique=["outbox_id", "blob"]), links
+        )
 
 
-@event.listens_for(Session, "after_rollback")
+def _relink(session: Session, *, key: str, blobs: set[str]) -> None:
+    """A held row got new content: it shows these files now (nothing was uploaded for it yet)."""
+    row_id = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
+    session.execute(delete(MessageBlob).where(MessageBlob.outbox_id == row_id))
+    if blobs:
+        dialect = session.get_bind().dialect.name
+        session.execute(
+            insert_unless_taken(MessageBlob, dialect=dialect, unique=["outbox_id", "blob"]),
+            [{"outbox_id": row_id, "blob": blob} for blob in sorted(blobs)],
+        )
+
+
 def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING, None)
+
+
+on_unit_of_work("before_commit", _store_pending)
+on_unit_of_work("after_rollback", _drop_pending)

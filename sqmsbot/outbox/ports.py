@@ -13,7 +13,7 @@ of a send matter to the worker, because they decide whether sending again could 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -39,6 +39,49 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
+class Uploaded:
+    """A file the platform already holds for this row: its id there, a link to it, and since when."""
+
+    remote_id: str
+    url: str | None
+    at: datetime
+
+
+class Attachments(Protocol):
+    """The stored files of the row being delivered (`Message.attached`), read from the store.
+
+    Uploads are remembered per row and file, in a write committed as soon as the platform confirms
+    one: a send tried again (the post after the upload failed) reuses what it uploaded, so a file is
+    uploaded once however often its message is retried.
+    """
+
+    def read(self, blob: str) -> bytes:
+        """The file's bytes (LookupError when they are not stored)."""
+        ...
+
+    def uploaded(self, blob: str) -> Uploaded | None:
+        """What an earlier attempt for this row uploaded of this file, if anything."""
+        ...
+
+    def record_upload(self, blob: str, *, remote_id: str, url: str | None) -> Uploaded:
+        """Remember that the platform now holds this file for this row (committed at once)."""
+        ...
+
+
+class NoAttachments:
+    """For a delivery made without the store (a test's): it carries no file."""
+
+    def read(self, blob: str) -> bytes:
+        raise LookupError(f"no stored file {blob} for this delivery")
+
+    def uploaded(self, blob: str) -> Uploaded | None:
+        return None
+
+    def record_upload(self, blob: str, *, remote_id: str, url: str | None) -> Uploaded:
+        raise LookupError(f"no stored file {blob} for this delivery")
+
+
+@dataclass(frozen=True)
 class Delivery:
     """One row ready to send, with the platform ids of the card it edits or threads under."""
 
@@ -49,6 +92,7 @@ class Delivery:
     message: Message
     update_remote_id: str | None
     thread_remote_id: str | None
+    attachments: Attachments = field(default_factory=NoAttachments, compare=False)
 
 
 class Deliverer(Protocol):

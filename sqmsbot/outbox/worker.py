@@ -34,6 +34,7 @@ from sqmsbot.leased import backoff, claim_due, drain, held
 from sqmsbot.messages import Message
 from sqmsbot.models import OutboxMessage
 from sqmsbot.outage import Outage
+from sqmsbot.outbox.attachments import StoredAttachments
 from sqmsbot.outbox.ports import Deliverer, Delivery, FindingDeliverer, Refused, RetryLater
 
 log = logging.getLogger("sqmsbot.outbox")
@@ -205,6 +206,7 @@ class OutboxWorker:
                 message=message,
                 update_remote_id=parent_ids[0],
                 thread_remote_id=parent_ids[1],
+                attachments=StoredAttachments(self.db, outbox_id=row.id, clock=self.clock),
             )
             return delivery, row.attempt_started_at
 

@@ -2,6 +2,12 @@
 
 Interactive with a prompt on a TTY; otherwise it runs the lines it is given, echoing each one,
 prints every reply and every delivered notification, and ends at end of input.
+
+A line whose subcommand declares a form for it (the bare `incident`, `incident resolve SQ-1`) asks
+the form's questions first (sqmsbot.platforms.console_forms), reading the answers from the same
+input: `input()` on a TTY, the next lines otherwise (echoed after their question, as typed lines
+are). Where no answers can be read (`handle` called on its own, as the transcript tests do) the
+line runs as typed, and the bare `incident` shows the help.
 """
 
 from __future__ import annotations
@@ -11,23 +17,24 @@ import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterable
-
-from sqlalchemy import select
+from pathlib import Path
 
 import commands
 from sqmsbot.clock import ManualClock
 from sqmsbot.cmd.names import find_department, find_role
 from sqmsbot.cmd.request import CommandRequest
-from sqmsbot.config import OrgConfig
+from sqmsbot.config import FILES_DIR, OrgConfig
 from sqmsbot.domain.people import sandbox_person
 from sqmsbot.errors import SqmsError
 from sqmsbot.i18n import Translator
-from sqmsbot.models import ROLES, Person
+from sqmsbot.models import Person
 from sqmsbot.outbox import Delivery, OutboxWorker
 from sqmsbot.platforms.console_clock import clock_command, starting_clock
-from sqmsbot.platforms.console_render import delivery_text, indent
+from sqmsbot.platforms.console_forms import Prompter, Read, shown
+from sqmsbot.platforms.console_render import delivery_text, indent, save_files, write_reply_files
 from sqmsbot.presenters.incident import department_name
 from sqmsbot.runtime import Runtime
+from sqmsbot.vocabulary import ROLES
 
 PLATFORM = "console"
 MENTION_WORD = re.compile(r"(?<![\w<@])@([^\s@<>,，。;；:：!！?？)）\"“”']+)")
@@ -40,14 +47,19 @@ def to_mentions(line: str) -> str:
 
 
 class ConsoleDeliverer:
+    """Prints each message; the files one carries are written under `files_dir` (Settings.files_dir)
+    and their paths printed with it."""
+
     platform = PLATFORM
 
-    def __init__(self, write: Write, org: OrgConfig) -> None:
+    def __init__(self, write: Write, org: OrgConfig, *, files_dir: Path = FILES_DIR) -> None:
         self.write = write
         self.org = org
+        self.files_dir = files_dir
 
     def deliver(self, delivery: Delivery) -> str:
-        self.write(delivery_text(delivery, Translator(self._locale(delivery))))
+        files = save_files(delivery.message, read=delivery.attachments.read, files_dir=self.files_dir)
+        self.write(delivery_text(delivery, Translator(self._locale(delivery)), files=files))
         return f"console-{delivery.id}"
 
     def _locale(self, delivery: Delivery) -> str:
@@ -61,7 +73,9 @@ class ConsoleDeliverer:
 class Console:
     """One person at a keyboard, able to be anyone in the sandbox organisation."""
 
-    def __init__(self, runtime: Runtime, *, write: Write = print, name: str = "me") -> None:
+    def __init__(
+        self, runtime: Runtime, *, write: Write = print, name: str = "me", read: Read | None = None
+    ) -> None:
         # The sandbox's time moves only when told (`:clock`), starting at the real now, or where an
         # earlier console on this store left it if that is later (never before what is stored).
         start = starting_clock(runtime.db, runtime.clock.now())
@@ -74,9 +88,11 @@ class Console:
         self.clock = clock
         self.runtime = runtime
         self.write = write
+        self.read = read  # where a form's answers come from; None: forms are not asked
         self.name = name
         self.channel = runtime.org.departments[0].channel(PLATFORM) or "#general"
-        self.worker = OutboxWorker(runtime.db, ConsoleDeliverer(write, runtime.org), runtime.clock)
+        deliverer = ConsoleDeliverer(write, runtime.org, files_dir=runtime.settings.files_dir)
+        self.worker = OutboxWorker(runtime.db, deliverer, runtime.clock)
         self.locale = runtime.org.default_locale
         if self._become(name, None, None).department is None:
             # The sandbox's own person works in the first department, whose channel the console
@@ -98,26 +114,66 @@ class Console:
             return True
         if line.startswith(":"):
             return self._meta(line)
+        text = self._answered(to_mentions(line))
+        if text is None:  # a form was cancelled: nothing runs, nothing is written
+            return True
         request = CommandRequest(
             platform=PLATFORM,
             channel=self.channel,
             user_id=self.name,
-            text=to_mentions(line),
+            text=text,
             display_name=self.name,
         )
         reply = commands.dispatch(request, runtime=self.runtime)
-        self._refresh_locale()
+        self.locale = reply.locale or self.locale  # decided by the dispatcher (`/sq lang` included)
         for message in reply.messages:
             self.write(indent(message.text, ""))
+            write_reply_files(
+                message,
+                db=self.runtime.db,
+                files_dir=self.runtime.settings.files_dir,
+                t=self.t,
+                write=self.write,
+            )
         self.worker.drain()
         return True
 
     def run(self, lines: Iterable[str], *, echo: bool) -> None:
-        for line in lines:
-            if echo and line.strip():
-                self.write(self.prompt + line.rstrip("\n"))
-            if not self.handle(line):
-                break
+        """Run the lines; a form's questions are answered by the lines that follow its line."""
+        source = iter(lines)
+
+        def answer(question: str) -> str | None:
+            line = next(source, None)
+            if line is None:
+                return None
+            text = line.rstrip("\n")
+            if echo:
+                self.write(question + shown(text))
+            return text
+
+        outer, self.read = self.read, answer
+        try:
+            for line in source:
+                if echo and line.strip():
+                    self.write(self.prompt + shown(line.rstrip("\n")))
+                if not self.handle(line):
+                    break
+        finally:
+            self.read = outer
+
+    def _answered(self, line: str) -> str | None:
+        """The line to run: as typed, or what its declared form's answers stand for (None when the
+        form was cancelled). Decided before dispatch, in the reader's language, without the store."""
+        t, org = self.t, self.runtime.org
+        form = commands.form_for(line, t=t, org=org, user_id=self.name) if self.read else None
+        if form is None or self.read is None:
+            return line
+        names = [field.name for field in form.fields]
+
+        def check(submitted: str) -> dict[str, str]:
+            return commands.check_form(submitted, t=t, org=org, fields=names)
+
+        return Prompter(read=self.read, write=self.write, t=t, check=check).fill(form)
 
     def _meta(self, line: str) -> bool:
         word, _, rest = line.partition(" ")
@@ -210,19 +266,13 @@ class Console:
         self.locale = person.locale or self.runtime.org.default_locale
         return person
 
-    def _refresh_locale(self) -> None:
-        with self.runtime.db.transaction() as session:
-            locale = session.scalar(
-                select(Person.locale).where(Person.platform == PLATFORM, Person.platform_user_id == self.name)
-            )
-        self.locale = locale or self.runtime.org.default_locale
-
 
 def interactive(console: Console) -> None:
     """A prompt with line editing where the terminal offers it."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (enables history and editing for input())
     console.write(console.t("console.welcome"))
+    console.read = _typed
     while True:
         try:
             line = input(console.prompt)
@@ -231,6 +281,14 @@ def interactive(console: Console) -> None:
             break
         if not console.handle(line):
             break
+
+
+def _typed(question: str) -> str | None:
+    """A form's answer typed at its question; None when the person ends the input (Ctrl-D, Ctrl-C)."""
+    try:
+        return input(question)
+    except (EOFError, KeyboardInterrupt):
+        return None
 
 
 def run_console(runtime: Runtime, *, stdin: Iterable[str] | None = None, is_tty: bool | None = None) -> None:

@@ -5,16 +5,16 @@ Shared by commands (replies) and jobs (alerts), so an incident looks the same wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqmsbot.config import OrgConfig
-from sqmsbot.domain import sla
 from sqmsbot.domain.incident_queries import Page
 from sqmsbot.domain.incident_workflow import WORKFLOW
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Actions, Button, Context, Header, Message, Section
 from sqmsbot.messages import Field_ as F
-from sqmsbot.models import Incident, IncidentEvent, Person
+from sqmsbot.models import Incident, IncidentEvent, IncidentTargetMove, Person
 from sqmsbot.presenters.sla import clock_lines, move_line
 from sqmsbot.timefmt import local
 
@@ -188,21 +188,26 @@ def timeline(
     timezone: str,
     now: datetime | None = None,
     viewer: Person | None = None,
+    entries: Sequence[IncidentEvent | IncidentTargetMove],
 ) -> Message:
     """`show`: the card followed by every event and due-time move, oldest first; for a reader the
-    domain allows to see the customer's details (`incident_workflow.can_see_customer`)."""
+    domain allows to see the customer's details (`incident_workflow.can_see_customer`).
+
+    `entries` is the incident's timeline as the domain orders it (`sqmsbot.domain.sla.timeline`, the
+    one that reads the due-time moves): the caller passes it so that drawing the page reads nothing.
+    """
     head = card(incident, org=org, t=t, timezone=timezone, now=now, private=True, viewer=viewer)
     # In the order things happened: a due-time move right after the event that caused it.
-    entries = [
+    lines = [
         event_line(entry, org=org, t=t, timezone=timezone)
         if isinstance(entry, IncidentEvent)
         else move_line(entry, t=t, timezone=timezone)
-        for entry in sla.timeline(incident)
+        for entry in entries
     ]
-    lines = entries[-TIMELINE_LIMIT:]
-    if len(entries) > TIMELINE_LIMIT:
-        lines.insert(0, t("incident.timeline_older", n=len(entries) - TIMELINE_LIMIT))
-    body = t("incident.timeline_title") + "\n" + "\n".join(lines)
+    shown = lines[-TIMELINE_LIMIT:]
+    if len(lines) > TIMELINE_LIMIT:
+        shown.insert(0, t("incident.timeline_older", n=len(lines) - TIMELINE_LIMIT))
+    body = t("incident.timeline_title") + "\n" + "\n".join(shown)
     return Message(
         text=head.text + "\n" + body,
         blocks=(*head.blocks, Section(text=clip(body, 2900))),

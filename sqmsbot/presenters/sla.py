@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import object_session
-
 from sqmsbot.config import OrgConfig
 from sqmsbot.config_sla import TARGETS, Policy
 from sqmsbot.domain import sla
@@ -48,9 +46,9 @@ REASON_KEYS = {
 def clock_lines(
     incident: Incident, *, org: OrgConfig, t: Translator, timezone: str, now: datetime
 ) -> list[str]:
-    """One line per target: state, due time and what is left, e.g. `⏳ Resolve: running · due … · 3h left`."""
-    if object_session(incident) is None or incident.id is None:  # a draft, not stored: no clocks yet
-        return []
+    """One line per target: state, due time and what is left, e.g. `⏳ Resolve: running · due … · 3h left`.
+
+    A draft not stored yet has no clocks (sqmsbot.domain.sla.clocks says so), hence no lines."""
     return [_line(clock, t=t, timezone=timezone) for clock in sla.clocks(org=org, incident=incident, now=now)]
 
 

@@ -113,7 +113,7 @@ def run_period(runtime: Runtime, due: Due, *, retry_failed: bool = False) -> Out
         log.warning("job period %s taken over (attempt %s)", due.period_key, held.attempt)
     try:
         with runtime.db.transaction() as session:
-            notifier = Notifier(session, platform=runtime.settings.platform, now=runtime.clock.now())
+            notifier = Notifier(session, platforms=runtime.reachable(), now=runtime.clock.now())
             context = JobContext(
                 job=due.job,
                 session=session,

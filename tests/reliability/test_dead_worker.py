@@ -15,11 +15,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqmsbot.platforms.slack.app import build_slack_runtime_parts
-from sqmsbot.platforms.slack.workers import Workers
 from sqmsbot.runtime import Runtime
 from sqmsbot.supervisor import Restarts
 from sqmsbot.web import create_web_app
+from sqmsbot.workers import Workers
 from tests.fakes.fixtures import fake_slack_fixture  # noqa: F401  (registers ``fake_slack``)
 from tests.fakes.slack_api import FakeSlack
 from tests.platforms.slack.harness import OPS, SECRET, serving, signed_post, wait_for
@@ -45,8 +44,7 @@ def server(
     live = on_fake_slack(runtime, slack)
     slack.add_user("U1", name="li", locale="en-US")
     workers = Workers(live, "process", restarts=restarts, on_give_up=on_give_up.set if on_give_up else None)
-    app = build_slack_runtime_parts(live, wake=workers.wake).app
-    with serving(create_web_app(live, app=app, workers=workers)) as url:
+    with serving(create_web_app(live, workers=workers)) as url:
         yield url, workers
 
 

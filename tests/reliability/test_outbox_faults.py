@@ -31,7 +31,7 @@ from sqmsbot.clock import ManualClock
 from sqmsbot.config import EXAMPLE_ORG_FILE
 from sqmsbot.messages import Message
 from sqmsbot.models import OutboxMessage, Person
-from sqmsbot.outbox import Notifier, OutboxWorker
+from sqmsbot.outbox import Channel, Notifier, OutboxWorker
 from sqmsbot.platforms.slack.delivery import make_client
 from sqmsbot.platforms.slack.workers import outbox_worker
 from sqmsbot.runtime import Runtime
@@ -57,8 +57,8 @@ def worker(runtime: Runtime, slack: FakeSlack, *, clock: ManualClock | None = No
 
 def card(runtime: Runtime, key: str, text: str, *, channel: str = OPS, **message: str) -> None:
     with runtime.db.transaction() as session:
-        notifier = Notifier(session, platform="slack", now=runtime.clock.now())
-        notifier.to_channel(key=key, channel=channel, message=Message(text=text, **message))
+        notifier = Notifier(session, platforms=("slack",), now=runtime.clock.now())
+        notifier.to_channel(key=key, channel=Channel("slack", channel), message=Message(text=text, **message))
 
 
 def row(runtime: Runtime, key: str) -> OutboxMessage:
@@ -225,7 +225,7 @@ def test_a_thread_reply_and_a_direct_message_are_looked_up_where_they_went(
     card(runtime, "card:1:event:2", "acknowledged by li", thread_of="card:1")
     li = Person(platform="slack", platform_user_id="U0LI", display_name="li", created_at=clock.now())
     with runtime.db.transaction() as session:
-        notifier = Notifier(session, platform="slack", now=clock.now())
+        notifier = Notifier(session, platforms=("slack",), now=clock.now())
         notifier.to_person(key="dm:li:1", person=li, message=Message(text="SQ-1 is yours"))
     fake_slack.inject("chat.postMessage", "accept_then_timeout", times=2, delay=3)
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqmsbot.db import Database
 from sqmsbot.inbound.store import queue_store
 from sqmsbot.models import InboundRequest
+from sqmsbot.platforms.slack import SlackAdapter
 from sqmsbot.platforms.slack.app import create_bolt_app
 from sqmsbot.platforms.slack.delivery import make_client
 from sqmsbot.runtime import Runtime
@@ -53,7 +54,8 @@ def http_app(runtime: Runtime, slack: FakeSlack) -> Iterator[str]:
     """The HTTP app alone (no workers): what is measured here is storing and answering."""
     client = make_client(slack.token, slack.api_url)
     app = create_bolt_app(runtime, client=client, signing_secret=SECRET)
-    with serving(create_web_app(runtime, app=app, workers=None)) as url:
+    adapter = SlackAdapter(runtime.settings, client=client, bolt=app)
+    with serving(create_web_app(runtime, adapters=[adapter], workers=None)) as url:
         yield url
 
 

@@ -23,6 +23,7 @@ from jobs import Cron, Every, Job, JobContext, job
 from sqmsbot.config import OrgConfig
 from sqmsbot.messages import Message
 from sqmsbot.models import Incident, IncidentTarget, Person, ProcessedRequest
+from sqmsbot.outbox import Channel
 
 RACE_TABLE = "CREATE TABLE race_effects (period_key VARCHAR(200) NOT NULL, pid INTEGER NOT NULL)"
 
@@ -51,7 +52,7 @@ def race_tick(ctx: JobContext) -> None:
         {"key": ctx.period_key, "pid": os.getpid()},
     )
     ctx.notifier.to_channel(
-        key=f"race:{ctx.period_key}", channel="#ops", message=Message(text=ctx.period_key)
+        key=f"race:{ctx.period_key}", channel=Channel("console", "#ops"), message=Message(text=ctx.period_key)
     )
 
 

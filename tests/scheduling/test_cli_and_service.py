@@ -50,7 +50,7 @@ def _wait(predicate: Callable[[], bool], seconds: float = 60) -> bool:
 
 
 def test_jobs_list_shows_each_job_with_schedule_zone_and_next_run(tmp_path: Path) -> None:
-    from sqmsbot.cli_jobs import jobs_app
+    from sqmsbot.cli.jobs import jobs_app
 
     done = CLI.invoke(jobs_app, ["list"], env=_env(tmp_path))
     assert done.exit_code == 0, done.output
@@ -61,7 +61,7 @@ def test_jobs_list_shows_each_job_with_schedule_zone_and_next_run(tmp_path: Path
 
 
 def test_jobs_run_runs_the_latest_period_once_and_a_named_one_on_request(tmp_path: Path) -> None:
-    from sqmsbot.cli_jobs import jobs_app
+    from sqmsbot.cli.jobs import jobs_app
 
     env = _env(tmp_path)
     first = CLI.invoke(jobs_app, ["run", "housekeeping"], env=env)
@@ -87,7 +87,7 @@ def test_jobs_run_runs_the_latest_period_once_and_a_named_one_on_request(tmp_pat
     ],
 )
 def test_jobs_run_refuses_what_is_not_a_due_period(tmp_path: Path, args: list[str]) -> None:
-    from sqmsbot.cli_jobs import jobs_app
+    from sqmsbot.cli.jobs import jobs_app
 
     env = _env(tmp_path)
     done = CLI.invoke(jobs_app, args, env=env)
@@ -118,7 +118,7 @@ def test_apscheduler_fires_each_period_once_in_real_time(runtime: Runtime) -> No
 def test_the_scheduler_command_catches_up_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, **_env(tmp_path), "PYTHONPATH": str(REPO_ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from sqmsbot.cli_jobs import scheduler_command; scheduler_command()"],
+        [sys.executable, "-c", "from sqmsbot.cli.jobs import scheduler_command; scheduler_command()"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

@@ -14,6 +14,7 @@ from jobs import Every, JobContext, job
 from sqmsbot.clock import ManualClock, SystemClock
 from sqmsbot.messages import Message
 from sqmsbot.models import Incident, JobRun, ProcessedRequest
+from sqmsbot.outbox import Channel
 from sqmsbot.platforms.console import Console
 from sqmsbot.platforms.console_clock import keep_clock, parse_target, stored_clock, summary
 from sqmsbot.runtime import Runtime
@@ -72,7 +73,9 @@ def test_the_jobs_messages_are_delivered_after_they_run(
     @job(Every(minutes=30))
     def ping(ctx: JobContext) -> None:
         ctx.notifier.to_channel(
-            key=ctx.period_key, channel="#ops", message=Message(text=f"ping {ctx.now:%H:%M}")
+            key=ctx.period_key,
+            channel=Channel("console", "#ops"),
+            message=Message(text=f"ping {ctx.now:%H:%M}"),
         )
 
     monkeypatch.setattr(jobs, "registry", lambda: {"ping": ping})

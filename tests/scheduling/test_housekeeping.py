@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 import jobs
+from sqmsbot.blobs import attach
 from sqmsbot.inbound.store import queue_store
-from sqmsbot.models import InboundRequest, JobRun, OutboxMessage, ProcessedRequest
+from sqmsbot.models import Blob, InboundRequest, JobRun, MessageBlob, OutboxMessage, ProcessedRequest
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import run_due
 from tests.conftest import START
@@ -93,3 +94,32 @@ def test_housekeeping_purges_worked_inbound_requests_but_keeps_waiting_ones(runt
     with store.transaction() as session:
         kept = sorted(session.scalars(select(InboundRequest.request_key)))
     assert kept == ["done 1 hour ago", "pending 3 days"]
+
+
+def test_housekeeping_purges_files_no_message_shows_after_two_days(runtime: Runtime) -> None:
+    """A file goes once no outbox row shows it and it was last attached over 2 days ago; a file a row
+    still shows stays however old, and a fresh one stays (a command's reply may be showing it)."""
+
+    def stored(label: str, age: timedelta) -> str:
+        return attach(session, data=label.encode(), content_type="text/plain", now=START - age)
+
+    with runtime.db.transaction() as session:
+        stored("old, shown by nothing", timedelta(days=3))
+        fresh = stored("fresh, shown by nothing", timedelta(hours=5))
+        shown = stored("old, shown by a pending row", timedelta(days=40))
+        gone_with_row = stored("old, shown by a row purged now", timedelta(days=40))
+        pending = _outbox("pending 40 days", "pending", timedelta(days=40))
+        sent_long_ago = _outbox("sent 40 days ago", "sent", timedelta(days=40))
+        session.add_all([pending, sent_long_ago])
+        session.flush()
+        session.add_all(
+            [
+                MessageBlob(outbox_id=pending.id, blob=shown),
+                MessageBlob(outbox_id=sent_long_ago.id, blob=gone_with_row),
+            ]
+        )
+    only_housekeeping = {"housekeeping": jobs.registry()["housekeeping"]}
+    run_due(runtime, START, START + timedelta(hours=1), registry=only_housekeeping)
+    with runtime.db.transaction() as session:
+        assert set(session.scalars(select(Blob.sha256))) == {fresh, shown}
+        assert set(session.scalars(select(MessageBlob.blob))) == {shown}  # the purged row's went with it

@@ -16,6 +16,7 @@ from sqmsbot.clock import ManualClock
 from sqmsbot.config import Settings
 from sqmsbot.messages import Message
 from sqmsbot.models import JobRun, OutboxMessage
+from sqmsbot.outbox import Channel
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import Job, Outcome, catch_up, due_runs, find_period, run_due, run_period
 from tests.conftest import START
@@ -36,7 +37,9 @@ def digest(ctx: JobContext) -> None:
     assert ctx.department is not None
     channel = ctx.department.channel("console") or "#none"
     ctx.notifier.to_channel(
-        key=ctx.period_key, channel=channel, message=Message(text=f"digest {ctx.period_key}")
+        key=ctx.period_key,
+        channel=Channel("console", channel),
+        message=Message(text=f"digest {ctx.period_key}"),
     )
 
 

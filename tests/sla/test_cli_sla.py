@@ -8,10 +8,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sqmsbot.cli_sla import sla_app
+from sqmsbot.cli.sla import sla_app
 from sqmsbot.config import EXAMPLE_ORG_FILE
 
-# Mounted under a parent the way sqmsbot/cli.py registers it, so the words are the real ones.
+# Mounted under a parent the way sqmsbot/cli/root.py registers it, so the words are the real ones.
 app = typer.Typer()
 app.add_typer(sla_app, name="sla")
 ACCEPTANCE = [

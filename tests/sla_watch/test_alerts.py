@@ -276,7 +276,7 @@ def _run_body(desk: Desk, now: datetime, *, session: Session | None = None) -> N
             now=now,
             period_key="sla_watch/again",
             department=None,
-            notifier=Notifier(session, platform="console", now=now),
+            notifier=Notifier(session, platforms=("console",), now=now),
         )
     )
 

@@ -1,12 +1,12 @@
 """The Slack adapter: Bolt handlers, Block Kit rendering, outbox delivery and the user directory.
 
-Only this package (and `sqmsbot.web`) imports slack_bolt / slack_sdk (DESIGN §2). The CLI wires it
-with `run_socket_mode(runtime)` (Socket Mode) or `sqmsbot.web.create_web_app(runtime)` (HTTP mode).
+Only this package imports slack_bolt / slack_sdk (DESIGN §2; an import contract holds it). The rest of
+the bot sees one object, `SlackAdapter` (`sqmsbot.platforms.adapter`), made by the registry when the
+Settings serve Slack.
 """
 
-from sqmsbot.platforms.slack.app import SlackParts, build_slack_runtime_parts, create_bolt_app
-from sqmsbot.platforms.slack.socket import run_socket_mode
+from sqmsbot.platforms.slack.adapter import SlackAdapter
+from sqmsbot.platforms.slack.app import create_bolt_app
+from sqmsbot.platforms.slack.name import PLATFORM
 
-PLATFORM = "slack"
-
-__all__ = ["PLATFORM", "SlackParts", "build_slack_runtime_parts", "create_bolt_app", "run_socket_mode"]
+__all__ = ["PLATFORM", "SlackAdapter", "create_bolt_app"]

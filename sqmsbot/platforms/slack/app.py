@@ -2,13 +2,12 @@
 
 `create_bolt_app` makes the app for either mode (HTTP events or Socket Mode); listeners store the
 request in the inbound queue and acknowledge, so Slack's 3-second window is always kept, and the
-inbound worker (`workers.py`) does the work after.
+inbound worker (`sqmsbot.workers`, given our handler by `adapter.SlackAdapter`) does the work after.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -18,10 +17,11 @@ import commands
 from sqmsbot.inbound import InboundQueue, Wake
 from sqmsbot.platforms.slack.blocks import ACTION_PREFIX
 from sqmsbot.platforms.slack.delivery import make_client
-from sqmsbot.platforms.slack.directory import PLATFORM, SlackDirectory
+from sqmsbot.platforms.slack.directory import SlackDirectory
 from sqmsbot.platforms.slack.edge import check_shape
 from sqmsbot.platforms.slack.forms import CALLBACK_ID
 from sqmsbot.platforms.slack.handlers import Handlers
+from sqmsbot.platforms.slack.name import PLATFORM
 from sqmsbot.platforms.slack.safe_log import BOLT_LOGGER, safe_logger
 from sqmsbot.runtime import Runtime
 
@@ -86,23 +86,3 @@ def create_bolt_app(
     queue = InboundQueue(runtime.db, runtime.clock, wake=wake, deadline=settings.ack_deadline)
     register(app, runtime, queue)
     return app
-
-
-@dataclass
-class SlackParts:
-    """What `sqmsbot run` / `sqmsbot serve` serve requests with; the workers are built elsewhere
-    (`workers.py`), usually in another process."""
-
-    client: WebClient
-    app: App
-
-
-def build_slack_runtime_parts(runtime: Runtime, *, wake: Wake | None = None) -> SlackParts:
-    """Client and Bolt app from the runtime's settings (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET for HTTP
-    mode, SQMS_SLACK_API_URL); the token is checked with auth.test."""
-    settings = runtime.settings
-    if not settings.slack_bot_token:
-        raise ValueError("SLACK_BOT_TOKEN is not set")
-    client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    app = create_bolt_app(runtime, client=client, verify_token=True, wake=wake)
-    return SlackParts(client, app)

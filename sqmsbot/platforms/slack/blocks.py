@@ -11,10 +11,12 @@ check every payload the bot sends with those models instead (tests/platforms/sla
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqmsbot.i18n import Translator
-from sqmsbot.messages import Actions, Context, Divider, Header, Image, Message, Section
+from sqmsbot.messages import Actions, Context, Divider, File, Header, Image, Message, Section
 from sqmsbot.platforms.slack.text import clip, escape
 
 MAX_BLOCKS = 50
@@ -27,8 +29,21 @@ BUTTON_TEXT_LIMIT = 75
 VALUE_LIMIT = 2000
 FALLBACK_LIMIT = 3000
 ACTION_PREFIX = "sqms:cmd:"
+ALT_TEXT_LIMIT = 2000
+IMAGE_TITLE_LIMIT = 2000
+INLINE_IMAGES = (".png", ".jpg", ".jpeg", ".gif")
+"""What an image block can show from a Slack file (Slack's Block Kit reference); other files are
+offered as a link instead."""
 
 Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackFile:
+    """A message's file as Slack holds it (the deliverer uploaded it): its id, and its permalink."""
+
+    id: str
+    permalink: str | None = None
 
 
 def mrkdwn(text: str, limit: int = SECTION_LIMIT) -> Json:
@@ -44,11 +59,22 @@ def fallback_text(message: Message) -> str:
     return clip(escape(message.text), FALLBACK_LIMIT) or " "
 
 
-def message_blocks(message: Message, t: Translator, *, block_limit: int = MAX_BLOCKS) -> list[Json]:
-    """Every block of a Message in Block Kit; at most `block_limit` blocks."""
+def message_blocks(
+    message: Message,
+    t: Translator,
+    *,
+    block_limit: int = MAX_BLOCKS,
+    files: Mapping[str, SlackFile] | None = None,
+) -> list[Json]:
+    """Every block of a Message in Block Kit; at most `block_limit` blocks. `files`: the message's
+    stored files as uploaded to Slack, by hash; a file not among them is named, not shown (a reply
+    made without the outbox cannot upload)."""
     blocks: list[Json] = []
     for block in message.blocks:
-        blocks.extend(_render(block, t))
+        if isinstance(block, Image | File):
+            blocks.append(_attached(block, (files or {}).get(block.blob), t))
+        else:
+            blocks.extend(_render(block, t))
     if len(blocks) > block_limit:
         blocks = [*blocks[: block_limit - 1], _context(t("slack.truncated"))]
     return blocks
@@ -63,12 +89,29 @@ def _render(block: object, t: Translator) -> list[Json]:
         return [_context(block.text)]
     if isinstance(block, Divider):
         return [{"type": "divider"}]
-    if isinstance(block, Image):
-        # A chart is a local file; Slack's image block wants a public URL, so the text stands in.
-        return [_context(t("slack.image_placeholder", alt=block.alt))]
     if isinstance(block, Actions):
         return _actions(block)
     return []
+
+
+def _attached(block: Image | File, file: SlackFile | None, t: Translator) -> Json:
+    """An uploaded image in the card itself (`slack_file`: Block Kit's way to show a file the bot
+    holds, no public URL needed); any other file as a link to it (a file the bot uploaded becomes
+    visible to the readers of the message that links it)."""
+    if isinstance(block, Image) and file is not None and block.name.lower().endswith(INLINE_IMAGES):
+        return {
+            "type": "image",
+            "slack_file": {"id": file.id},
+            "alt_text": clip(block.alt or block.name, ALT_TEXT_LIMIT),
+            "title": plain(block.name, IMAGE_TITLE_LIMIT),
+        }
+    if file is None or not file.permalink:
+        if isinstance(block, Image):
+            return _context(t("slack.image_placeholder", alt=block.alt))
+        return _context(t("slack.file_link", link=block.title or block.name))
+    label = escape(clip((block.title if isinstance(block, File) else block.alt) or block.name, 200))
+    link = f"<{file.permalink}|{label}>"
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t("slack.file_link", link=link)}]}
 
 
 def _context(text: str) -> Json:

@@ -7,6 +7,8 @@ goes back to the outbox, classified (`delivery_errors`): not now, no for good, o
 post carries the outbox row in its message metadata, so `find` can tell, by reading the channel (or
 thread) since the attempt, whether an attempt with an unknown outcome posted it. chat.update is
 idempotent and needs no such look. The remote id is `channel:ts` because chat.update needs both.
+
+A message's files are uploaded first, once per row (`uploads`), and shown in the card it posts.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from sqmsbot.clock import Clock, SystemClock
 from sqmsbot.config import Settings
 from sqmsbot.i18n import Translator
 from sqmsbot.outbox import Delivery, RetryLater
-from sqmsbot.platforms.slack.blocks import fallback_text, message_blocks
-from sqmsbot.platforms.slack.delivery_errors import failed_call, failed_lookup
+from sqmsbot.platforms.slack.blocks import SlackFile, fallback_text, message_blocks
+from sqmsbot.platforms.slack.delivery_errors import failed_call, failed_lookup, file_not_ready
+from sqmsbot.platforms.slack.name import PLATFORM
+from sqmsbot.platforms.slack.uploads import upload_files
 
-PLATFORM = "slack"
 METADATA_EVENT = "sqmsbot_outbox"
 """The `event_type` of the metadata every outbox post carries: `{"row": id, "key": dedupe key}`."""
 LOOKUP_MARGIN = timedelta(minutes=5)
@@ -91,14 +95,17 @@ class SlackDeliverer:
 
     platform = PLATFORM
 
-    def __init__(self, client: WebClient, *, locale: str = "en") -> None:
+    def __init__(self, client: WebClient, *, locale: str = "en", clock: Clock | None = None) -> None:
         self.client = client
         self.t = Translator(locale)
+        self.clock = clock or SystemClock()
 
     def deliver(self, delivery: Delivery) -> str | None:
         message = delivery.message
         text = fallback_text(message)
-        blocks = message_blocks(message, self.t) or None
+        uploaded = upload_files(self.client, delivery) if message.attached else {}
+        files = {blob: SlackFile(done.remote_id, done.url) for blob, done in uploaded.items()}
+        blocks = message_blocks(message, self.t, files=files) or None
         posting = not delivery.update_remote_id
         try:
             if delivery.update_remote_id:
@@ -117,6 +124,9 @@ class SlackDeliverer:
                 metadata=tag(delivery),
             )
         except Exception as exc:
+            not_ready = file_not_ready(exc, uploaded=[u.at for u in uploaded.values()], now=self.clock.now())
+            if not_ready is not None:
+                raise not_ready from exc
             failure = failed_call(exc, posting=posting)
             if failure is exc:
                 raise

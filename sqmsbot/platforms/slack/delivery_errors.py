@@ -14,11 +14,13 @@ the SDK raised:
 
 Looking for an earlier attempt's post reads the conversation (`channels:history`, `groups:history`,
 `im:history`, and `im:write` to open a DM); a bot that may not read it cannot tell: it sends again
-and logs why.
+and logs why. Uploading a message's files needs `files:write`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from http.client import HTTPException
 from socket import gaierror
 from urllib.error import URLError
@@ -29,6 +31,10 @@ from slack_sdk.web import SlackResponse
 from sqmsbot.outbox import Refused, RetryLater
 
 TRANSIENT_ERRORS = {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+FILE_SETTLE = timedelta(minutes=10)
+"""How long after an upload Slack may still be processing the file (it scans it first, and a bigger
+file takes longer): a card naming it is refused meanwhile, which is a not-yet rather than a no."""
+FILE_SETTLE_RETRY = 5.0
 AUTH_ERRORS = {
     "not_authed",
     "invalid_auth",
@@ -59,6 +65,20 @@ def failed_call(exc: Exception, *, posting: bool) -> Exception:
     if isinstance(exc, SlackClientError | OSError | HTTPException):
         return RetryLater(f"slack did not answer: {type(exc).__name__}: {exc}", maybe_sent=posting)
     return exc
+
+
+def file_not_ready(exc: Exception, *, uploaded: Iterable[datetime], now: datetime) -> RetryLater | None:
+    """A post refused as `invalid_blocks` for its `slack_file` shortly after one of its files was
+    uploaded: Slack completes uploads asynchronously, so try again in a moment (nothing was posted).
+    None when the refusal is anything else, or the upload is older than `FILE_SETTLE`."""
+    if not isinstance(exc, SlackApiError) or exc.response.get("error") != "invalid_blocks":
+        return None
+    details = " ".join(str(e) for e in exc.response.get("errors") or ())
+    if "slack_file" not in details and "slack file" not in details:
+        return None
+    if not any(now - at < FILE_SETTLE for at in uploaded):
+        return None
+    return RetryLater("slack is still processing an uploaded file", retry_after=FILE_SETTLE_RETRY)
 
 
 def failed_lookup(exc: Exception) -> RetryLater | SlackRefusal:

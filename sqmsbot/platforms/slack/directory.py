@@ -16,21 +16,23 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from sqmsbot.cmd.locale import reader_locale
 from sqmsbot.i18n import normalise_locale
+from sqmsbot.platforms.slack.name import PLATFORM
 from sqmsbot.platforms.slack.safe_log import safe_logger
 from sqmsbot.ports import Profile
 from sqmsbot.runtime import Runtime
 
 log = safe_logger(__name__)  # no body, token or response_url in a line or a traceback
-PLATFORM = "slack"
 MAX_ENTRIES = 10_000
 
 
 def locale_of(runtime: Runtime, user: str) -> str:
-    """The person's language from Slack (cached users.info), without touching the store: modals must
-    open before any database work, and replies are written in the language the person reads."""
+    """The language of what is said before the dispatcher has decided (a modal opened while the
+    trigger is fresh, a line refused before it is queued): the command layer's rule
+    (`reader_locale`) fed with the person's Slack profile (cached users.info), without the store."""
     profile = runtime.directory(PLATFORM).profile(user) if user else None
-    return normalise_locale(profile.locale if profile else None) or runtime.org.default_locale
+    return reader_locale(org=runtime.org, profile=profile.locale if profile else None)
 
 
 class SlackDirectory:

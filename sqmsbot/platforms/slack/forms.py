@@ -1,8 +1,9 @@
-"""Forms as Slack modals: Form → view, the submitted state → the command line, errors → fields.
+"""Forms as Slack modals: Form → view, and the submitted state → the values the form asked for.
 
-A form submits its fields as `key="value"` arguments appended to `form.command`, so a modal runs
-exactly what typing would. Each input's `block_id` is the field name: a UsageError naming a field
-is shown under that input (`response_action: errors`) instead of as a message.
+Which line opens a form, the command line its answers stand for and what they get wrong are the
+command layer's (sqmsbot.cmd.forms): a form submits its fields as `key="value"` arguments appended
+to `form.command`, so a modal runs exactly what typing would. Each input's `block_id` is the field
+name, so a field's error is shown under its input (`response_action: errors`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import commands
-from sqmsbot.cmd.tokens import tokenize
-from sqmsbot.errors import UsageError
+from sqmsbot.cmd.forms import command_line
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Form, FormField
 from sqmsbot.platforms.slack.text import clip
@@ -136,33 +135,4 @@ def submitted_values(state_values: dict[str, dict[str, Any]]) -> dict[str, str]:
     return values
 
 
-def command_line(command: str, values: dict[str, str]) -> str:
-    """`command key="value" …`, quoting and escaping the way the tokenizer reads it back."""
-    args = [f'{key}="{_quote(value)}"' for key, value in values.items()]
-    return " ".join([command, *args])
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def field_errors(line: str, blocks: list[str], t: Translator) -> dict[str, str]:
-    """Bind the line to its subcommand without running it; a refusal becomes `{block_id: message}`.
-
-    Only the argument model is checked here (no store, no side effects): what the form itself got
-    wrong is shown under the input, everything else is for the command to say after it runs.
-    """
-    words = line.split(None, 2)
-    command = commands.registry().get(words[0]) if words else None
-    sub = command.find(words[1]) if command and len(words) > 1 else None
-    if sub is None or not blocks:
-        return {}
-    try:
-        sub.bind(tokenize(words[2] if len(words) > 2 else ""))
-    except UsageError as error:
-        field = str(error.args_.get("field") or error.args_.get("option") or "")
-        args = dict(error.args_)
-        if field and t.has(f"fields.{field}"):
-            args["field"] = t(f"fields.{field}")
-        return {field if field in blocks else blocks[0]: clip(t(error.key, **args), 2000)}
-    return {}
+__all__ = ["CALLBACK_ID", "FormState", "command_line", "modal", "submitted_values"]

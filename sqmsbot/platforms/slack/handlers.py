@@ -10,59 +10,44 @@ leaves (in HTTP mode the app commits the rows of a turn of its event loop togeth
 if the store is down the request is refused — Slack shows an error, events are retried — never
 acknowledged and forgotten.
 
-The one exception is a form: a bare `/incident` or a button that needs more answers opens its modal
-right away, on a small pool of its own, because the trigger expires 3 s after the click and must not
-wait for the queue. Those never touch the store.
+The one exception is a form: a bare command or a button whose subcommand declares a form for it
+(`commands.form_for`: the bare `/incident` asks for a report, a card's Assign asks whom) opens its
+modal right away, on a small pool of its own, because the trigger expires 3 s after the click and
+must not wait for the queue. Those never touch the store. Which lines open a form is the commands'
+declaration, decided here before the acknowledgement (a form function is pure and quick) and built
+on the pool in the person's language; nothing in this adapter names a command.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 
 import commands
 from sqmsbot.cmd.dispatch import MAX_LINE
+from sqmsbot.cmd.forms import command_line
 from sqmsbot.cmd.help import usage_line
-from sqmsbot.cmd.request import CommandRequest, Reply
-from sqmsbot.cmd.spec import NoArgs
-from sqmsbot.config import OrgConfig
+from sqmsbot.cmd.request import CommandRequest
 from sqmsbot.i18n import Translator
 from sqmsbot.inbound import InboundQueue
 from sqmsbot.messages import Form, Message
-from sqmsbot.platforms.slack.button_forms import button_form, needs_form
-from sqmsbot.platforms.slack.directory import PLATFORM, locale_of
-from sqmsbot.platforms.slack.forms import FormState, command_line, field_errors, submitted_values
+from sqmsbot.platforms.slack.directory import locale_of
+from sqmsbot.platforms.slack.forms import FormState, submitted_values
 from sqmsbot.platforms.slack.inbound import EVENT, ReplyTo, command_payload, home_payload
 from sqmsbot.platforms.slack.modals import open_form
+from sqmsbot.platforms.slack.name import PLATFORM
 from sqmsbot.platforms.slack.replies import Replier, tell_unexpected
 from sqmsbot.platforms.slack.request_keys import action_key, event_key, slash_key, view_key
 from sqmsbot.platforms.slack.safe_log import safe_logger
-from sqmsbot.platforms.slack.text import inbound
+from sqmsbot.platforms.slack.text import clip, inbound
 from sqmsbot.runtime import Runtime
 
 log = safe_logger(__name__)  # no body, token or response_url in a line or a traceback
 Ack = Callable[..., Any]
 Body = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class FormOnlyContext:
-    """All a form-opening subcommand may use: the organisation and the reader's language.
-
-    It has no store on purpose: a bare `/incident` must open its modal before any database work,
-    while Slack's trigger (valid 3 s) is still fresh. A handler that needs more is queued normally.
-    """
-
-    runtime: Runtime
-    t: Translator
-
-    @property
-    def org(self) -> OrgConfig:
-        return self.runtime.org
 
 
 class Handlers:
@@ -77,7 +62,8 @@ class Handlers:
 
     def slash(self, ack: Ack, body: Body, client: WebClient) -> None:
         name = str(body.get("command", "")).lstrip("/").lower()
-        if not str(body.get("text") or "").strip() and self._has_form(name):
+        user = str(body.get("user_id", ""))
+        if not str(body.get("text") or "").strip() and self._opens_form(name, user):
             ack()
             self._soon(self._slash_form, body, client)
             return
@@ -91,11 +77,11 @@ class Handlers:
 
     def action(self, ack: Ack, body: Body, client: WebClient) -> None:
         line = str((body.get("actions") or [{}])[0].get("value") or "")
-        if needs_form(line):
+        user = str((body.get("user") or {}).get("id", ""))
+        if self._opens_form(line, user):  # never run it half-asked (assign would take it for the presser)
             ack()
             self._soon(self._action_form, body, client, line)
             return
-        user = str((body.get("user") or {}).get("id", ""))
         channel = _action_channel(body, user)
         key = action_key(body, line)
         request = _request((body.get("team") or {}).get("id"), channel, user, line, key)
@@ -166,27 +152,28 @@ class Handlers:
         user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         replier = Replier(client, user, channel, body.get("response_url"))
         name = str(body.get("command", "")).lstrip("/").lower()
-        t = Translator(locale_of(self.runtime, user))
-        try:
-            form = self._form_first(name, t)
-            if form is None:  # it needs the store after all: it goes the usual way
-                self._store_slash(body)
-                return
-            open_form(client, str(body.get("trigger_id", "")), form, channel, replier, t)
-        except Exception:
-            tell_unexpected(replier, t.locale, f"/{name} form")
+        self._open(client, replier, name, str(body.get("trigger_id", "")), f"/{name} form")
 
     def _action_form(self, body: Body, client: WebClient, line: str) -> None:
         user = str((body.get("user") or {}).get("id", ""))
-        channel = _action_channel(body, user)
-        replier = Replier(client, user, channel, body.get("response_url"))
-        t = Translator(locale_of(self.runtime, user))
+        replier = Replier(client, user, _action_channel(body, user), body.get("response_url"))
+        self._open(client, replier, line, str(body.get("trigger_id", "")), f"button {line!r} form")
+
+    def _open(self, client: WebClient, replier: Replier, line: str, trigger: str, what: str) -> None:
+        """The line's declared form, in the person's language, as a modal (see `open_form`)."""
+        t = Translator(locale_of(self.runtime, replier.user_id))
         try:
-            form = button_form(line, t, user_id=user)
-            if form is not None:  # never run it half-asked (assign would take it for the presser)
-                open_form(client, str(body.get("trigger_id", "")), form, channel, replier, t)
+            form = self._form(line, replier.user_id, t)
         except Exception:
-            tell_unexpected(replier, t.locale, f"button {line!r} form")
+            tell_unexpected(replier, t.locale, what)
+            return
+        if form is None:  # a form function whose answer depends on the language: a bug, said so
+            tell_unexpected(replier, t.locale, f"{what}: none in {t.locale}, though one in the default")
+            return
+        try:
+            open_form(client, trigger, form, replier.channel, replier, t)
+        except Exception:
+            tell_unexpected(replier, t.locale, what)
 
     def _report(self, replier: Replier, error: Exception) -> None:
         try:
@@ -194,22 +181,14 @@ class Handlers:
         except Exception:
             tell_unexpected(replier, self.runtime.org.default_locale, "reading a modal submission")
 
-    def _has_form(self, name: str) -> bool:
-        """A bare command that may open a form: its default subcommand takes no arguments."""
-        command = commands.registry().get(name)
-        sub = command.subcommands.get(command.default) if command and command.default else None
-        return sub is not None and sub.args_model is NoArgs
+    def _opens_form(self, line: str, user: str) -> bool:
+        """Whether the line's subcommand declares a form for it: decided before the acknowledgement,
+        in the organisation's language (the person's may need Slack; whether a form is asked may
+        not depend on it), and without the store."""
+        return self._form(line, user, Translator(self.runtime.org.default_locale)) is not None
 
-    def _form_first(self, name: str, t: Translator) -> Form | None:
-        """The form a bare command opens, built without the store (see FormOnlyContext)."""
-        command = commands.registry()[name]
-        sub = command.subcommands[str(command.default)]
-        try:
-            result = sub.handler(FormOnlyContext(self.runtime, t), NoArgs())
-        except Exception:  # it needs the store after all: it runs through dispatch instead
-            log.debug("/%s needs more than a form context; queueing it", name, exc_info=True)
-            return None
-        return result.form if isinstance(result, Reply) else None
+    def _form(self, line: str, user: str, t: Translator) -> Form | None:
+        return commands.form_for(line, t=t, org=self.runtime.org, user_id=user)
 
     def _read_submission(self, body: Body, user: str) -> tuple[FormState, Translator, str, dict[str, str]]:
         """The modal's state, the command line its inputs make, and what the form got wrong."""
@@ -218,7 +197,8 @@ class Handlers:
         values_by_block = (view.get("state") or {}).get("values") or {}
         t = Translator(state.locale or locale_of(self.runtime, user))
         line = command_line(state.command, submitted_values(values_by_block))
-        return state, t, line, field_errors(line, list(values_by_block), t)
+        errors = commands.check_form(line, t=t, org=self.runtime.org, fields=list(values_by_block))
+        return state, t, line, {field: clip(message, 2000) for field, message in errors.items()}
 
 
 def _request(

@@ -16,11 +16,11 @@ from sqmsbot.cmd.request import CommandRequest
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Message
 from sqmsbot.platforms.slack.blocks import message_blocks, mrkdwn, plain
+from sqmsbot.platforms.slack.name import PLATFORM
 from sqmsbot.platforms.slack.request_keys import event_key
 from sqmsbot.runtime import Runtime
 from sqmsbot.timefmt import local
 
-PLATFORM = "slack"
 HOME_BLOCKS = 100
 log = logging.getLogger(__name__)
 LISTS = (("mine", "incident list mine status=open"), ("dept", "incident list dept status=open"))

@@ -3,8 +3,9 @@
 A stored command is the normalised `CommandRequest` plus where the answer goes (`ReplyTo`): the
 response_url of a slash command or a button, else an ephemeral in the channel (a modal submission
 has no response_url), the trigger for a form the command may answer with, and the language when
-the listener already knew it. The worker runs it through `commands.dispatch` — the one path — and
-replies exactly as a listener used to; an App Home event rebuilds the person's Home tab.
+the listener already knew it (for the one answer given without the dispatcher: "it failed"). The
+worker runs it through `commands.dispatch` — the one path — and replies in the language the
+dispatcher decided (`Reply.locale`); an App Home event rebuilds the person's Home tab.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any
 from slack_sdk import WebClient
 
 import commands
+from sqmsbot.cmd.locale import reader_locale
 from sqmsbot.cmd.request import CommandRequest
-from sqmsbot.i18n import Translator, normalise_locale
+from sqmsbot.i18n import Translator
 from sqmsbot.inbound import InboundItem
-from sqmsbot.platforms.slack.directory import PLATFORM, locale_of
 from sqmsbot.platforms.slack.home import publish_home
 from sqmsbot.platforms.slack.modals import open_form
+from sqmsbot.platforms.slack.name import PLATFORM
 from sqmsbot.platforms.slack.replies import Replier, tell_unexpected
 from sqmsbot.runtime import Runtime
 
@@ -35,7 +37,7 @@ class ReplyTo:
     channel: str
     response_url: str | None = None
     trigger_id: str | None = None  # set when a form in the reply may be opened as a modal
-    locale: str | None = None  # the form's language for a modal submission; else the person's
+    locale: str | None = None  # the form's language for a modal submission (for `gave_up`)
 
 
 def command_payload(request: CommandRequest, reply_to: ReplyTo) -> dict[str, Any]:
@@ -70,7 +72,7 @@ class SlackInboundHandler:
         request = CommandRequest(**item.payload["request"])
         to = ReplyTo(**item.payload["reply"])
         reply = commands.dispatch(request, runtime=self.runtime)
-        t = Translator(to.locale or locale_of(self.runtime, to.user))
+        t = Translator(reply.locale or self.runtime.org.default_locale)  # decided once, by the dispatcher
         replier = Replier(self.client, to.user, to.channel, to.response_url)
         form, trigger = reply.form, to.trigger_id
         if form is not None and trigger and open_form(self.client, trigger, form, to.channel, replier, t):
@@ -88,6 +90,6 @@ class SlackInboundHandler:
     def _home(self, body: dict[str, Any]) -> None:
         user = str((body.get("event") or {}).get("user", ""))
         profile = self.runtime.directory(PLATFORM).profile(user)
-        locale = normalise_locale(profile.locale if profile else None) or self.runtime.org.default_locale
+        locale = reader_locale(org=self.runtime.org, profile=profile.locale if profile else None)
         tz = (profile.timezone if profile else None) or self.runtime.org.timezone
         publish_home(self.runtime, self.client, body, locale, tz)

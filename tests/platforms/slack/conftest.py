@@ -7,9 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from sqmsbot.runtime import Runtime
+from tests.conftest import served_on
 from tests.fakes.fixtures import fake_slack_fixture  # noqa: F401  (registers ``fake_slack``)
 from tests.fakes.slack_api import FakeSlack
 from tests.platforms.slack.harness import SlackBot, assert_all_payloads_valid, running_bot
+
+
+@pytest.fixture
+def runtime(runtime: Runtime) -> Runtime:
+    """The shared runtime, serving Slack: cards and alerts go to the departments' Slack channels."""
+    return served_on(runtime, "slack")
 
 
 @pytest.fixture

@@ -29,11 +29,14 @@ from starlette.applications import Starlette
 from sqmsbot.domain.people import sandbox_person
 from sqmsbot.inbound import InboundWorker
 from sqmsbot.outbox import OutboxWorker
+from sqmsbot.platforms.slack import SlackAdapter
 from sqmsbot.platforms.slack.app import create_bolt_app
 from sqmsbot.platforms.slack.delivery import make_client
-from sqmsbot.platforms.slack.workers import Workers, inbound_worker, outbox_worker
+from sqmsbot.platforms.slack.workers import inbound_worker, outbox_worker
 from sqmsbot.runtime import Runtime
 from sqmsbot.web import create_web_app
+from sqmsbot.workers import Workers
+from tests.conftest import served_on
 from tests.fakes.slack_api import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -289,12 +292,18 @@ def running_bot(
     """The bot in HTTP mode for one test: the inbound worker on a thread (as in production, but in
     this process, with the test's manual clock) unless `inbound_worker_running` is False (then the
     test steps it with `bot.process()`), and the outbox worker driven by the test."""
+    runtime = served_on(runtime, "slack")  # the cards go to the departments' Slack channels
     client = make_client(slack.token, slack.api_url)
-    workers = Workers(runtime, "thread", client=client, outbox=False) if inbound_worker_running else None
-    app = create_bolt_app(
-        runtime, client=client, signing_secret=SECRET, wake=workers.wake if workers else None
+    adapter = SlackAdapter(runtime.settings, client=client)
+    workers = Workers(runtime, "thread", adapters=[adapter], outbox=False) if inbound_worker_running else None
+    adapter = SlackAdapter(
+        runtime.settings,
+        client=client,
+        bolt=create_bolt_app(
+            runtime, client=client, signing_secret=SECRET, wake=workers.wake if workers else None
+        ),
     )
-    web = create_web_app(runtime, app=app, workers=workers)
+    web = create_web_app(runtime, adapters=[adapter], workers=workers)
     sink = _Sink()
     sink_thread = threading.Thread(target=sink.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     sink_thread.start()

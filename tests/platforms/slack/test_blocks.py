@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from sqmsbot.i18n import Translator
-from sqmsbot.messages import Actions, Button, Context, Divider, Field_, Header, Image, Message, Section
-from sqmsbot.platforms.slack.blocks import fallback_text, message_blocks
+from sqmsbot.messages import Actions, Button, Context, Divider, Field_, File, Header, Image, Message, Section
+from sqmsbot.platforms.slack.blocks import SlackFile, fallback_text, message_blocks
 from sqmsbot.platforms.slack.text import escape, inbound
 
 T = Translator("en")
@@ -20,7 +20,7 @@ def test_every_kind_of_block_renders_and_validates() -> None:
             Section(text="body", fields=(Field_(label="status", value="New"),)),
             Context(text="by <@U1>"),
             Divider(),
-            Image(path="/tmp/chart.png", alt="MTTR trend"),
+            Image(blob="a" * 64, name="chart.png", alt="MTTR trend"),  # not uploaded: named only
             Actions(buttons=(Button(label="Ack", command="incident ack SQ-1", style="primary"),)),
         ),
     )
@@ -37,6 +37,38 @@ def test_every_kind_of_block_renders_and_validates() -> None:
     assert blocks[-1]["elements"][0]["value"] == "incident ack SQ-1"
     assert "MTTR trend" in blocks[5]["elements"][0]["text"]
     for block in blocks:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+
+def test_uploaded_files_show_in_the_card() -> None:
+    """An uploaded PNG is an image block on its Slack file; other files (and an image Slack cannot
+    show inline) are links to the uploaded file; a file not uploaded is only named."""
+    png, svg, csv, lost = "a" * 64, "b" * 64, "c" * 64, "d" * 64
+    message = Message(
+        text="KPIs",
+        blocks=(
+            Image(blob=png, name="mttr.png", alt="MTTR trend"),
+            Image(blob=svg, name="mttr.svg", alt="MTTR <drawing>"),
+            File(blob=csv, name="open.csv", title="Open & overdue"),
+            File(blob=lost, name="lost.csv"),
+        ),
+    )
+    files = {
+        png: SlackFile("F0PNG00001"),
+        svg: SlackFile("F0SVG00001", "https://x/svg"),
+        csv: SlackFile("F0CSV00001", "https://x/csv"),
+    }
+    image, svg_link, csv_link, named = message_blocks(message, T, files=files)
+    assert image == {
+        "type": "image",
+        "slack_file": {"id": "F0PNG00001"},
+        "alt_text": "MTTR trend",
+        "title": {"type": "plain_text", "text": "mttr.png", "emoji": True},
+    }
+    assert svg_link["elements"][0]["text"] == "📎 File: <https://x/svg|MTTR &lt;drawing&gt;>"
+    assert csv_link["elements"][0]["text"] == "📎 File: <https://x/csv|Open &amp; overdue>"
+    assert named["elements"][0]["text"] == "📎 File: lost.csv"
+    for block in (image, svg_link, csv_link, named):
         Block.parse(block).validate_json()  # type: ignore[union-attr]
 
 

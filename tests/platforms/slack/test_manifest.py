@@ -35,6 +35,7 @@ def test_manifest_enables_what_the_adapter_uses() -> None:
         "chat:write",
         "chat:write.public",
         "commands",
+        "files:write",
         "groups:history",
         "im:history",
         "im:write",

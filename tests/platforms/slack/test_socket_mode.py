@@ -15,11 +15,13 @@ import pytest
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from sqmsbot.platforms.slack.app import SlackParts, create_bolt_app
+from sqmsbot.platforms.slack import SlackAdapter
+from sqmsbot.platforms.slack.app import create_bolt_app
 from sqmsbot.platforms.slack.delivery import make_client
 from sqmsbot.platforms.slack.socket import socket_mode_handler
-from sqmsbot.platforms.slack.workers import Workers, outbox_worker
+from sqmsbot.platforms.slack.workers import outbox_worker
 from sqmsbot.runtime import Runtime
+from sqmsbot.workers import Workers
 from tests.fakes.slack_api import FakeSlack
 from tests.platforms.slack.harness import OPS, TEAM, assert_slack_payloads_valid, wait_for
 
@@ -29,11 +31,11 @@ class Envelopes:
 
     def __init__(self, runtime: Runtime, slack: FakeSlack) -> None:
         client = make_client(slack.token, slack.api_url)
-        self.workers = Workers(runtime, "thread", client=client, outbox=False)
+        adapter = SlackAdapter(runtime.settings, client=client)
+        self.workers = Workers(runtime, "thread", adapters=[adapter], outbox=False)
         app = create_bolt_app(runtime, client=client, wake=self.workers.wake)
-        self.parts = SlackParts(client, app)
         self.outbox = outbox_worker(runtime, client)
-        self.handler = socket_mode_handler(self.parts, "xapp-1-A0SQMS-1-test")
+        self.handler = socket_mode_handler(app, client, "xapp-1-A0SQMS-1-test")
         self.acks: list[SocketModeResponse] = []
         self.handler.client.send_socket_mode_response = self.acks.append  # type: ignore[method-assign, assignment]
 

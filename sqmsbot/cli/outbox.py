@@ -4,8 +4,8 @@ A dead message is one nobody received: Slack refused it (a channel that does not
 it) or it kept failing past the retry horizon. After fixing the cause an operator retries it; the
 worker then sends it at once (looking first whether an attempt with an unknown outcome posted it).
 
-Registered by `sqmsbot.cli` (`app.add_typer(outbox_app, name="outbox")`). What it prints is in the
-terminal's language, like the rest of the command.
+Mounted by `sqmsbot.cli.root` (`app.add_typer(outbox_app, name="outbox")`). What it prints is in the
+terminal's language, like the rest of the command (`sqmsbot.cli.common`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from sqmsbot.cli_common import migrated_runtime, terminal_t
+from sqmsbot.cli.common import migrated_runtime, store_errors, terminal_t
 from sqmsbot.outbox import retry_dead, unsent_rows
 from sqmsbot.timefmt import local
 
@@ -55,12 +55,10 @@ def list_rows(
 ) -> None:
     """Messages not sent yet (waiting, being sent, dead), newest first: id, key, target, status,
     attempts, last error and when it was queued."""
-    from sqmsbot.cli import _store
-
     runtime = migrated_runtime()
     t = terminal_t()
     zone = runtime.org.timezone
-    with _store(runtime.db.url), runtime.db.transaction() as session:
+    with store_errors(runtime.db.url), runtime.db.transaction() as session:
         rows = [
             [
                 str(row.id),
@@ -91,14 +89,12 @@ def retry(
 ) -> None:
     """Send dead messages again, now: back in the queue with a fresh count of attempts (the last error
     stays until they are sent). Exit status 1 when an id named is not a dead message."""
-    from sqmsbot.cli import _store
-
     t = terminal_t()
     if bool(ids) == all_dead:
         typer.echo(t("outbox.ids_or_all"), err=True)
         raise typer.Exit(2)
     runtime = migrated_runtime()
-    with _store(runtime.db.url), runtime.db.transaction() as session:
+    with store_errors(runtime.db.url), runtime.db.transaction() as session:
         before = retry_dead(session, ids=None if all_dead else ids, now=runtime.clock.now())
     if not before:
         typer.echo(t("outbox.nothing_dead"))

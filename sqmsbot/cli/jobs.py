@@ -1,8 +1,8 @@
 """`sqmsbot jobs list|run` for operators, and `sqmsbot scheduler`, which runs only the scheduler.
 
-Registered by `sqmsbot.cli`: `app.add_typer(jobs_app, name="jobs")` and
-`app.command("scheduler")(scheduler_command)`. The CLI's shared helpers (settings, logging, readable
-store errors) are imported when a command runs, since `sqmsbot.cli` imports this module.
+Mounted by `sqmsbot.cli.root`: `app.add_typer(jobs_app, name="jobs")` and
+`app.command("scheduler")(scheduler_command)`. The command's shared helpers (settings, logging,
+readable store errors) come from `sqmsbot.cli.common`, which imports no part of the command.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from sqmsbot.cli_common import migrated_runtime, terminal_t
+from sqmsbot.cli.common import make_runtime, migrated_runtime, terminal_t
 from sqmsbot.config import Department
 from sqmsbot.i18n import Translator
 from sqmsbot.runtime import Runtime
@@ -44,9 +44,7 @@ def _next_run(job: Job, runtime: Runtime, department: Department | None, now: da
 @jobs_app.command("list")
 def list_jobs() -> None:
     """Every job series: name (and department), schedule, time zone and next run in that zone."""
-    from sqmsbot.cli import _runtime
-
-    runtime = _runtime()
+    runtime = make_runtime()  # the listing reads the schedules, not the store: nothing to migrate
     t = terminal_t()
     now = runtime.clock.now()
     rows = [[t("jobs.col_job"), t("jobs.col_schedule"), t("jobs.col_timezone"), t("jobs.col_next")]]

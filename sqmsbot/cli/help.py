@@ -6,6 +6,7 @@ do; a text missing there keeps the docstring. The words around them (Usage, Opti
 help option's own line) are typer's (and the click it ships), written in English; they are handed
 over through the parts meant for changing them: the context's formatter class, the help option
 object, and typer's rich panel settings. Click's own error sentences ("Missing option …") stay English.
+`root.main` applies it to the whole command tree before the command runs.
 """
 
 from __future__ import annotations

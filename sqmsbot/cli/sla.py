@@ -21,10 +21,11 @@ import holidays as holiday_tables
 import typer
 
 from sqmsbot.calendar import BusinessCalendar, WorkingSpan, add_business_time, business_time_between
+from sqmsbot.cli.common import org_file, terminal_t
 from sqmsbot.cmd.names import fold, service_key
 from sqmsbot.config import ConfigError, Settings, load_org_config
-from sqmsbot.config_sla import PRIORITIES, TARGETS, parse_duration
-from sqmsbot.i18n import terminal_translator
+from sqmsbot.config_sla import TARGETS, parse_duration
+from sqmsbot.vocabulary import PRIORITIES
 
 sla_app = typer.Typer(help="Service commitments: compute due times.", no_args_is_help=True)
 
@@ -34,14 +35,14 @@ SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 def _fail(key: str, **args: Any) -> NoReturn:
-    t = terminal_translator()
+    t = terminal_t()
     typer.echo(t("sla_due.failed", problem=t(key, **args)), err=True)
     raise typer.Exit(2)
 
 
 def _fail_with(problem: str) -> NoReturn:
     """A problem the calendar or the organisation file put in words (the file, key and value named)."""
-    typer.echo(terminal_translator()("sla_due.failed", problem=problem), err=True)
+    typer.echo(terminal_t()("sla_due.failed", problem=problem), err=True)
     raise typer.Exit(2)
 
 
@@ -222,8 +223,6 @@ def _day_length(calendar: BusinessCalendar) -> timedelta:
 def _from_policy(
     service: str, priority: str, target: str
 ) -> tuple[BusinessCalendar, timedelta, str, dict[str, object]]:
-    from sqmsbot.cli import org_file  # the CLI's own module imports this one
-
     settings = Settings()
     path = org_file(settings)
     try:

@@ -1,0 +1,1 @@
+"""A chat platform written only for the tests, to prove the adapter seam without Lark."""
