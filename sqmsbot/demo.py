@@ -19,7 +19,7 @@ from sqmsbot.config import OrgConfig
 from sqmsbot.domain import incidents
 from sqmsbot.domain.people import sandbox_person
 from sqmsbot.models import Incident, Person
-from sqmsbot.platforms.console import PLATFORM  # the demo's people are console users
+from sqmsbot.platforms.console.name import PLATFORM  # the demo's people are console users
 from sqmsbot.runtime import Runtime
 
 NAMES = [

@@ -24,7 +24,7 @@ from sqmsbot.messages import File, Image, Message, payload_blobs
 from sqmsbot.models import Blob, MessageBlob, OutboxMessage
 from sqmsbot.outbox import Channel, Notifier, OutboxWorker
 from sqmsbot.platforms.console import ConsoleDeliverer
-from sqmsbot.platforms.console_render import write_reply_files
+from sqmsbot.platforms.console.render import write_reply_files
 from sqmsbot.runtime import Runtime
 
 

@@ -16,7 +16,7 @@ from sqmsbot.platforms.adapter import Adapter
 
 BUILT_IN = {
     "slack": "sqmsbot.platforms.slack.adapter:SlackAdapter",
-    "console": "sqmsbot.platforms.console_adapter:ConsoleAdapter",
+    "console": "sqmsbot.platforms.console.adapter:ConsoleAdapter",
 }
 
 

@@ -16,7 +16,7 @@ from sqmsbot.messages import Message
 from sqmsbot.models import Incident, JobRun, ProcessedRequest
 from sqmsbot.outbox import Channel
 from sqmsbot.platforms.console import Console
-from sqmsbot.platforms.console_clock import keep_clock, parse_target, stored_clock, summary
+from sqmsbot.platforms.console.clock import keep_clock, parse_target, stored_clock, summary
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import run_due
 from tests.conftest import START, Transcript

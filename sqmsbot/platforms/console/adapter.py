@@ -1,6 +1,6 @@
 """The console as an adapter like the others: its platform name, its deliverer, no routes.
 
-A person at the console types straight into the dispatcher (`sqmsbot.platforms.console.Console`),
+A person at the console types straight into the dispatcher (`repl.Console`),
 so nothing is stored in the inbound queue; what it delivers is printed. `sqmsbot run` opens the
 console when it is the only platform served; beside others it is a place notifications can go.
 """
@@ -15,7 +15,8 @@ from sqmsbot.config import Settings
 from sqmsbot.inbound import InboundHandler, Wake
 from sqmsbot.outbox import Deliverer
 from sqmsbot.platforms.adapter import Connection, Transport
-from sqmsbot.platforms.console import PLATFORM, ConsoleDeliverer
+from sqmsbot.platforms.console.delivery import ConsoleDeliverer
+from sqmsbot.platforms.console.name import PLATFORM
 from sqmsbot.platforms.http_gate import StoreGate
 from sqmsbot.runtime import Runtime
 

@@ -1,10 +1,10 @@
-"""The console adapter: the chat commands typed in a terminal, and the first-class test harness.
+"""The console: the chat commands typed in a terminal, and the first-class test harness.
 
 Interactive with a prompt on a TTY; otherwise it runs the lines it is given, echoing each one,
 prints every reply and every delivered notification, and ends at end of input.
 
 A line whose subcommand declares a form for it (the bare `incident`, `incident resolve SQ-1`) asks
-the form's questions first (sqmsbot.platforms.console_forms), reading the answers from the same
+the form's questions first (`forms`), reading the answers from the same
 input: `input()` on a TTY, the next lines otherwise (echoed after their question, as typed lines
 are). Where no answers can be read (`handle` called on its own, as the transcript tests do) the
 line runs as typed, and the bare `incident` shows the help.
@@ -17,26 +17,25 @@ import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import commands
 from sqmsbot.clock import ManualClock
 from sqmsbot.cmd.names import find_department, find_role
 from sqmsbot.cmd.request import CommandRequest
-from sqmsbot.config import FILES_DIR, OrgConfig
 from sqmsbot.domain.people import sandbox_person
 from sqmsbot.errors import SqmsError
 from sqmsbot.i18n import Translator
 from sqmsbot.models import Person
-from sqmsbot.outbox import Delivery, OutboxWorker
-from sqmsbot.platforms.console_clock import clock_command, starting_clock
-from sqmsbot.platforms.console_forms import Prompter, Read, shown
-from sqmsbot.platforms.console_render import delivery_text, indent, save_files, write_reply_files
+from sqmsbot.outbox import OutboxWorker
+from sqmsbot.platforms.console.clock import clock_command, starting_clock
+from sqmsbot.platforms.console.delivery import ConsoleDeliverer
+from sqmsbot.platforms.console.forms import Prompter, Read, shown
+from sqmsbot.platforms.console.name import PLATFORM
+from sqmsbot.platforms.console.render import indent, write_reply_files
 from sqmsbot.presenters.incident import department_name
 from sqmsbot.runtime import Runtime
 from sqmsbot.vocabulary import ROLES
 
-PLATFORM = "console"
 MENTION_WORD = re.compile(r"(?<![\w<@])@([^\s@<>,，。;；:：!！?？)）\"“”']+)")
 Write = Callable[[str], None]
 
@@ -44,30 +43,6 @@ Write = Callable[[str], None]
 def to_mentions(line: str) -> str:
     """`@li` → `<@li>`: the console's mentions, normalised the way every adapter hands them over."""
     return MENTION_WORD.sub(lambda m: f"<@{m.group(1).rstrip('.')}>", line)
-
-
-class ConsoleDeliverer:
-    """Prints each message; the files one carries are written under `files_dir` (Settings.files_dir)
-    and their paths printed with it."""
-
-    platform = PLATFORM
-
-    def __init__(self, write: Write, org: OrgConfig, *, files_dir: Path = FILES_DIR) -> None:
-        self.write = write
-        self.org = org
-        self.files_dir = files_dir
-
-    def deliver(self, delivery: Delivery) -> str:
-        files = save_files(delivery.message, read=delivery.attachments.read, files_dir=self.files_dir)
-        self.write(delivery_text(delivery, Translator(self._locale(delivery)), files=files))
-        return f"console-{delivery.id}"
-
-    def _locale(self, delivery: Delivery) -> str:
-        """A channel reads in its department's language (the words the console adds, too)."""
-        for dept in self.org.departments:
-            if delivery.target_kind == "channel" and dept.channel(PLATFORM) == delivery.target:
-                return dept.locale
-        return self.org.default_locale
 
 
 class Console:
