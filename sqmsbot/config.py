@@ -121,16 +121,24 @@ class Settings(BaseSettings):
     @property
     def platforms(self) -> tuple[PlatformEntry, ...]:
         """The platforms served, in order of preference (a department with channels on several gets
-        its cards on the first). Every set of credentials counts: Slack with a bot token and either
-        an app token (Socket Mode) or a signing secret (HTTP mode), Lark with an app id and secret."""
-        if self.platforms_setting and self.platforms_setting.strip():
-            return parse_platforms(self.platforms_setting)
+        its cards on the first). Unset, every platform with an adapter whose credentials are set:
+        Slack with a bot token and either an app token (Socket Mode) or a signing secret (HTTP mode).
+        Lark's credentials do not count until its adapter ships (the CLI says so at start-up)."""
+        if self.explicit_platforms:
+            return parse_platforms(str(self.platforms_setting))
         found = []
         if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
             found.append(PlatformEntry("slack"))
-        if self.lark_app_id and self.lark_app_secret:
-            found.append(PlatformEntry("lark"))
         return tuple(found) or (PlatformEntry("console"),)
+
+    @property
+    def explicit_platforms(self) -> bool:
+        """Whether SQMS_PLATFORMS names the platforms (else they follow the credentials)."""
+        return bool(self.platforms_setting and self.platforms_setting.strip())
+
+    @property
+    def lark_credentials(self) -> bool:
+        return bool(self.lark_app_id and self.lark_app_secret)
 
     @property
     def platform_names(self) -> tuple[str, ...]:

@@ -33,6 +33,10 @@ from sqmsbot.workers import WorkerMode, Workers
 log = logging.getLogger(__name__)
 
 
+class NoHttpPlatform(ValueError):
+    """None of the served platforms takes its requests over HTTP here (nothing for `serve` to do)."""
+
+
 def create_web_app(
     runtime: Runtime,
     *,
@@ -68,7 +72,7 @@ def create_web_app(
         adapter.attach(runtime)
     if not routes and not opened:
         names = ", ".join(adapter.name for adapter in adapters)
-        raise ValueError(
+        raise NoHttpPlatform(
             f"no served platform ({names}) takes requests over HTTP: Slack needs SLACK_BOT_TOKEN and "
             "SLACK_SIGNING_SECRET"
         )

@@ -25,8 +25,10 @@ def sqmsbot(
     config: Path | None = EXAMPLE_ORG_FILE,
     store: str | None = None,
     lang: str = "C.UTF-8",
+    extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the command as a new user would; `config=None` leaves SQMS_CONFIG unset."""
+    """Run the command as a new user would; `config=None` leaves SQMS_CONFIG unset; `extra`: more
+    environment (platform settings)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SQMS_", "SLACK_", "LARK_", "LC_"))}
     env.update(
         SQMS_DATABASE_URL=store or f"sqlite:///{tmp_path / 'store.db'}",
@@ -37,6 +39,7 @@ def sqmsbot(
     )
     if config is not None:
         env["SQMS_CONFIG"] = str(config)
+    env.update(extra or {})
     return subprocess.run(
         [str(SQMSBOT), *args],
         input=stdin,
@@ -206,6 +209,38 @@ def test_a_store_that_is_unsupported_or_unreachable_is_one_clear_line(
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(f"sqmsbot: cannot use the store {shown} (SQMS_DATABASE_URL): ")
     assert reason in done.stderr and "s3cret" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "said"),
+    [
+        ("run", {"SQMS_PLATFORMS": "bad name"}, "is neither a platform name nor name=module:Factory"),
+        ("run", {"SQMS_PLATFORMS": "slack, teams"}, "no adapter serves the platform teams"),
+        ("run", {"SQMS_PLATFORMS": "x=nomodule:Adapter"}, "could not be loaded (ModuleNotFoundError"),
+        ("run", {"SQMS_PLATFORMS": "x=sqmsbot.platforms.console.adapter:ConsoleAdapter"}, "makes 'console'"),
+        ("run", {"SQMS_PLATFORMS": "slack"}, "slack is to be served (SQMS_PLATFORMS), but SLACK_BOT_TOKEN"),
+        ("run", {"LARK_APP_ID": "cli_1", "LARK_APP_SECRET": "s"}, "the Lark adapter is not in this version"),
+        ("serve", {}, "sqmsbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+        (
+            "serve",
+            {"SQMS_PLATFORMS": "console", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"},
+            "sqmsbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET",
+        ),
+    ],
+)
+def test_platforms_that_cannot_be_served_stop_start_up_in_one_clear_line(
+    tmp_path: Path, command: str, env: dict[str, str], said: str
+) -> None:
+    done = sqmsbot(tmp_path, command, extra=env)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and said in done.stderr, done.stderr
+    assert not (tmp_path / "store.db").exists() or command == "serve"  # refused before the store is touched
+
+
+def test_platform_errors_follow_the_terminal_language(tmp_path: Path) -> None:
+    done = sqmsbot(tmp_path, "run", extra={"SQMS_PLATFORMS": "slack, teams"}, lang="zh_CN.UTF-8")
+    assert done.returncode == 2
+    assert "SQMS_PLATFORMS 中的平台 teams 没有对应的适配器" in done.stderr, done.stderr
 
 
 def test_store_errors_follow_the_terminal_language(tmp_path: Path) -> None:

@@ -97,6 +97,37 @@ def test_a_rolled_back_unit_of_work_stores_neither_the_file_nor_the_message(runt
     assert counts(runtime) == (0, 0, 0)
 
 
+def test_a_message_showing_a_file_no_longer_stored_is_refused_clearly(runtime: Runtime) -> None:
+    """A block kept from an earlier message (its file purged since) must not pass for a lost race."""
+    from sqmsbot.outbox.notifier import MissingFile
+
+    gone = Image(blob="0" * 64, name="old.png", alt="purged")
+    with pytest.raises(MissingFile, match=r"0{64}"), runtime.db.transaction() as session:
+        notify = Notifier(session, platforms=("console",), now=runtime.clock.now())
+        message = Message(text="weekly KPIs", blocks=(gone,))
+        notify.to_channel(key="digest:1", channel=Channel("console", "#ops"), message=message)
+    assert counts(runtime) == (0, 0, 0)
+
+
+def test_reusing_a_stored_file_marks_it_used_again(runtime: Runtime, clock: ManualClock) -> None:
+    """Housekeeping purges by last use: a message queued later shows the file, so it is used now."""
+    from datetime import timedelta
+
+    queue(runtime, "digest:1", chart)
+    with runtime.db.transaction() as session:
+        [image_blob] = session.scalars(select(Blob.sha256)).all()
+    clock.advance(timedelta(days=3))
+    with runtime.db.transaction() as session:
+        notify = Notifier(session, platforms=("console",), now=clock.now())
+        again = Image(blob=image_blob, name="mttr.png", alt="the same chart")
+        notify.to_channel(
+            key="digest:2", channel=Channel("console", "#ops"), message=Message(text="x", blocks=(again,))
+        )
+    with runtime.db.transaction() as session:
+        used = session.scalars(select(Blob.used_at)).one()
+    assert used.replace(tzinfo=None) == clock.now().replace(tzinfo=None)
+
+
 def test_the_same_bytes_twice_are_one_stored_file(runtime: Runtime, clock: ManualClock) -> None:
     queue(runtime, "digest:1", chart, chart)  # twice in one message: one block's worth of links
     queue(runtime, "digest:2", chart)  # and in another unit of work
@@ -173,6 +204,18 @@ def test_the_console_writes_each_file_and_prints_its_path(runtime: Runtime, tmp_
     assert first == "[#ops] digest:1 · weekly KPIs"  # #ops reads in Chinese (its department's language)
     assert sorted(attached) == sorted(f"       📎 附件 {p.name[17:]}：{p}" for p in written)
     assert all(len(p.name.split("-", 1)[0]) == 16 for p in written)  # named by hash, then name
+
+
+def test_a_long_chinese_file_name_is_cut_to_fit_the_file_system(runtime: Runtime, tmp_path: Path) -> None:
+    from sqmsbot.platforms.console.render import save_files
+
+    name = "客户投诉月度报告" * 24 + ".csv"  # 196 characters: 580 bytes of UTF-8
+    message = Message(text="export", blocks=(File(blob="a" * 64, name=name, title="report"),))
+    files_dir = tmp_path / "files"
+    [(shown, path)] = save_files(message, read=lambda blob: CSV, files_dir=files_dir)
+    assert shown == name and path.read_bytes() == CSV
+    assert path.name.endswith(".csv") and len(path.name.encode()) <= 255
+    assert [p.name for p in files_dir.iterdir()] == [path.name]  # no partial file left
 
 
 def test_a_reply_s_files_are_written_and_listed_too(runtime: Runtime, tmp_path: Path) -> None:

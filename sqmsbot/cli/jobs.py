@@ -18,6 +18,7 @@ import typer
 
 from sqmsbot.cli.common import make_runtime, migrated_runtime, terminal_t
 from sqmsbot.config import Department
+from sqmsbot.domain.people import platforms_in_use
 from sqmsbot.i18n import Translator
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import (
@@ -128,6 +129,13 @@ def _said(outcome: Outcome, t: Translator) -> str:
     return t("jobs.skipped", period=key)
 
 
+def people_elsewhere(runtime: Runtime) -> list[str]:
+    """Platforms the store has people on that this process does not serve (its alerts would miss them)."""
+    with runtime.db.transaction() as session:
+        found = platforms_in_use(session)
+    return sorted(set(found) - set(runtime.platforms))
+
+
 def scheduler_command() -> None:
     """Run only the scheduler (no chat adapter, no delivery): for a deployment that splits them.
 
@@ -143,5 +151,12 @@ def scheduler_command() -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     count = sum(len(job.series(runtime.org)) for job in default_registry().values())
-    typer.echo(terminal_t()("jobs.scheduler_started", count=count))
+    t = terminal_t()
+    elsewhere = people_elsewhere(runtime)
+    if elsewhere:  # its alerts would be written for platforms nobody here names: say so, loudly
+        typer.echo(
+            t("jobs.scheduler_platforms", served=", ".join(runtime.platforms), found=", ".join(elsewhere)),
+            err=True,
+        )
+    typer.echo(t("jobs.scheduler_started", count=count))
     run_scheduler(runtime, stop)

@@ -92,35 +92,51 @@ def serve(
     runtime = make_runtime()
     adapters = _adapters(runtime)
     if "http" not in {adapter.transport for adapter in adapters} and not (
-        runtime.settings.slack_bot_token and runtime.settings.slack_signing_secret
+        "slack" in runtime.platforms and runtime.settings.slack_signing_secret
     ):
         typer.echo(terminal_t()("cli.serve_needs_slack"), err=True)
         raise typer.Exit(2)
     with store_errors(runtime.db.url):
         upgrade(runtime.db.url)
     from sqmsbot.serving import serve_http
+    from sqmsbot.web import NoHttpPlatform
 
     try:
         serve_http(runtime, adapters, host=host, port=port)
+    except NoHttpPlatform as exc:
+        typer.echo(terminal_t()("cli.serve_needs_slack"), err=True)
+        raise typer.Exit(2) from exc
     except GaveUp as exc:
         raise typer.Exit(1) from exc
 
 
 def _adapters(runtime: Runtime) -> list[Adapter]:
-    """The served platforms' adapters; a platform no adapter serves stops start-up, named."""
+    """The served platforms' adapters; a platform no adapter serves, or one that cannot be loaded,
+    stops start-up, named."""
+    settings, t = runtime.settings, terminal_t()
+    if settings.lark_credentials and "lark" not in settings.platform_names:
+        if settings.platform_names == ("console",) and not settings.explicit_platforms:
+            typer.echo(t("cli.lark_not_yet"), err=True)  # a Lark deployment must not quietly be a console
+            raise typer.Exit(2)
+        typer.echo(t("cli.lark_ignored"), err=True)
     try:
-        return load_adapters(runtime.settings)
+        return load_adapters(settings)
+    except (ImportError, AttributeError) as exc:  # SQMS_PLATFORMS names a factory that is not there
+        typer.echo(t("cli.adapter_not_loaded", problem=f"{type(exc).__name__}: {exc}"), err=True)
+        raise typer.Exit(2) from exc
     except MissingCredentials as exc:
         typer.echo(
             terminal_t()("cli.platform_needs_credentials", platform=exc.platform, what=exc.what), err=True
         )
         raise typer.Exit(2) from exc
     except UnknownPlatform as exc:
-        t = terminal_t()
         if exc.name == "lark":
             typer.echo(t("cli.lark_not_yet"), err=True)
         else:
             typer.echo(t("cli.unknown_platform", name=exc.name, known=", ".join(BUILT_IN)), err=True)
+        raise typer.Exit(2) from exc
+    except ValueError as exc:  # a factory that makes another platform than it is named for
+        typer.echo(t("cli.adapter_not_loaded", problem=str(exc)), err=True)
         raise typer.Exit(2) from exc
 
 

@@ -137,6 +137,11 @@ def timezone_of(person: Person, org: OrgConfig) -> str:
     return dept.timezone if dept else org.timezone
 
 
+def platforms_in_use(session: Session) -> list[str]:
+    """The platforms the store knows people on (a process serving fewer would not reach them all)."""
+    return sorted(session.scalars(select(Person.platform).distinct()))
+
+
 def people_in(
     session: Session, *, platforms: tuple[str, ...], department: str, roles: tuple[str, ...]
 ) -> list[Person]:

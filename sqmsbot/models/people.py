@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sqmsbot.mentions import mention
 from sqmsbot.models.base import Base
 
 
@@ -29,5 +30,6 @@ class Person(Base):
 
     @property
     def mention(self) -> str:
-        """How a message refers to this person; adapters turn it into a native mention."""
-        return f"<@{self.platform_user_id}>"
+        """How a message refers to this person: a native mention where they are, their name on any
+        other platform (`sqmsbot.mentions`)."""
+        return mention(platform=self.platform, user_id=self.platform_user_id, name=self.display_name)

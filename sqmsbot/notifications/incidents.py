@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
@@ -24,12 +26,49 @@ from sqmsbot.notifications.audience import (
     person_locale,
     person_timezone,
 )
-from sqmsbot.outbox import Notifier
+from sqmsbot.outbox import Channel, Notifier, Stored
 from sqmsbot.presenters.incident import card, department_name, event_line, ref, title_line
 
 
 def card_key(incident: Incident, platform: str, department: str) -> str:
     return f"incident:{incident.id}:card:{platform}:{department}"
+
+
+def card_keys(org: OrgConfig, incident: Incident, department: str, platforms: tuple[str, ...]) -> list[str]:
+    """Where the incident's card in a department may be: one key per platform it has a channel on."""
+    dept = org.department(department)
+    return [card_key(incident, p, department) for p in platforms if dept and dept.channel(p)]
+
+
+def card_channel(
+    notifier: Notifier,
+    org: OrgConfig,
+    incident: Incident,
+    department: str,
+    *,
+    stored: Mapping[str, Stored] | None = None,
+) -> tuple[Channel, str, bool] | None:
+    """(channel, card key, whether the card is there) for the incident's card in a department.
+
+    Where the card was posted, if it was — the served platforms or their order may have changed
+    since (a department moving from Slack to Lark, `platform =` set in the file), and a follow-up
+    must thread under and edit the card people have, not a card that does not exist — else the
+    department's home channel, where it would be posted now. `stored`: what the caller already read
+    of the keys (`card_keys`), to spare the query."""
+    dept = org.department(department)
+    if dept is None:
+        return None
+    keys = card_keys(org, incident, department, notifier.platforms)
+    found = stored if stored is not None else notifier.stored(keys)
+    for platform in notifier.platforms:
+        key = card_key(incident, platform, department)
+        channel = dept.channel(platform)
+        if key in found and channel is not None:
+            return Channel(platform, channel), key, True
+    home = department_channel(org, department, notifier.platforms)
+    if home is None:
+        return None
+    return home, card_key(incident, home.platform, department), False
 
 
 def incident_changed(
@@ -79,12 +118,10 @@ def incident_changed(
 def _post_card(notifier: Notifier, org: OrgConfig, incident: Incident, department: str) -> bool:
     """The card in a department channel; False when the channel already has it (a transfer back)."""
     t, tz = channel_translator(org, department)
-    channel = department_channel(org, department, notifier.platforms)
-    if channel is None:
+    where = card_channel(notifier, org, incident, department)
+    if where is None or where[2]:
         return False
-    key = card_key(incident, channel.platform, department)
-    if notifier.has(key):
-        return False
+    channel, key, _ = where
     message = card(incident, org=org, t=t, timezone=tz, channel_of=department)
     return notifier.to_channel(key=key, channel=channel, message=message)
 
@@ -100,10 +137,10 @@ def _follow_up(
 ) -> None:
     """The change in the card's thread, and the card edited to match."""
     t, tz = channel_translator(org, department)
-    channel = department_channel(org, department, notifier.platforms)
-    if channel is None:
+    where = card_channel(notifier, org, incident, department)
+    if where is None:
         return
-    key = card_key(incident, channel.platform, department)
+    channel, key, _ = where
     line = event_line(event, org=org, t=t, timezone=tz, private=False)
     notifier.to_channel(
         key=f"incident:{incident.id}:event:{event.id}:{department}",

@@ -42,11 +42,10 @@ from sqmsbot.models import Incident, Person
 from sqmsbot.notifications.audience import (
     Roster,
     channel_translator,
-    department_channel,
     person_locale,
     person_timezone,
 )
-from sqmsbot.notifications.incidents import card_key
+from sqmsbot.notifications.incidents import card_channel, card_keys
 from sqmsbot.notifications.sla_text import Page, channel_breach, channel_thread, private
 from sqmsbot.notifications.sla_tick import Alerts, Crossed, Reader, warnings_only
 from sqmsbot.outbox import Notifier, Stored
@@ -72,6 +71,9 @@ def announce(*, notifier: Notifier, org: OrgConfig, alerts: Sequence[Alerts], ro
     told = {id(a): _told(roster, notifier, a) for a in alerts}
     keys = [key for a in alerts for key in a.earlier_keys()]
     keys += [key for a in alerts for r in readers[id(a)] for key in a.earlier_keys(r.person)]
+    keys += [
+        key for a in alerts for key in card_keys(org, a.incident, a.incident.department, notifier.platforms)
+    ]
     earlier = notifier.stored(keys)
     for a in alerts:
         clocks = tuple(sla.clocks(org=org, incident=a.incident, now=a.now))
@@ -89,10 +91,10 @@ def _channel(
     earlier: dict[str, Stored],
 ) -> None:
     incident = alerts.incident
-    channel = department_channel(org, incident.department, notifier.platforms)
-    if channel is None:
+    where = card_channel(notifier, org, incident, incident.department, stored=earlier)
+    if where is None:
         return
-    the_card = card_key(incident, channel.platform, incident.department)
+    channel, the_card, _ = where
     t, tz = channel_translator(org, incident.department)
     page = Page(org, alerts, clocks, t, tz)
     breaches = alerts.of_kind("breach")

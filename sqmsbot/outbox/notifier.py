@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqmsbot.blobs import attach_file, attach_image
 from sqmsbot.db import UNIT_OF_WORK, insert_unless_taken, on_unit_of_work
 from sqmsbot.messages import File, Image, Message, payload_blobs
-from sqmsbot.models import MessageBlob, OutboxMessage, Person
+from sqmsbot.models import Blob, MessageBlob, OutboxMessage, Person
 
 log = logging.getLogger("sqmsbot.outbox")
 
@@ -208,6 +208,7 @@ def _store_pending(session: Session) -> None:
     if not files:
         session.execute(insert, list(rows.values()))
         return
+    _keep_files(session, files=set().union(*files.values()), now=max(r["created_at"] for r in rows.values()))
     stored = session.execute(
         insert.returning(OutboxMessage.id, OutboxMessage.dedupe_key), list(rows.values())
     )
@@ -218,6 +219,26 @@ def _store_pending(session: Session) -> None:
         session.execute(
             insert_unless_taken(MessageBlob, dialect=dialect, unique=["outbox_id", "blob"]), links
         )
+
+
+class MissingFile(LookupError):
+    """A message names a stored file that is not (or no longer) in the store: attach it again."""
+
+
+def _keep_files(session: Session, *, files: set[str], now: datetime) -> None:
+    """The files the queued messages show are all stored, and marked used now, so that housekeeping
+    does not purge one between this commit and the link that keeps it; one that is not stored is a
+    clear error (the unit of work rolls back), not a foreign-key failure taken for a lost race."""
+    present = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(files))))
+    missing = sorted(files - present)
+    if missing:
+        raise MissingFile(f"a queued message shows files that are not stored: {', '.join(missing)}")
+    session.execute(
+        update(Blob)
+        .where(Blob.sha256.in_(files))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _relink(session: Session, *, key: str, blobs: set[str]) -> None:

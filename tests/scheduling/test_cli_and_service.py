@@ -143,3 +143,14 @@ def _finished(url: str) -> bool:
         return any(status == "finished" for _, status, _ in _rows(url))
     except Exception:  # the store is still being migrated
         return False
+
+
+def test_a_scheduler_serving_fewer_platforms_than_the_store_has_people_on_names_them(
+    runtime: Runtime,
+) -> None:
+    from sqmsbot.cli.jobs import people_elsewhere
+    from tests.conftest import Transcript, served_on
+
+    Transcript(runtime)(":as li lead ops")  # a person on the console
+    assert people_elsewhere(served_on(runtime, "console")) == []
+    assert people_elsewhere(served_on(runtime, "slack")) == ["console"]

@@ -7,23 +7,26 @@ SQMS_FILES_DIR) and their paths printed under the message.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqmsbot import mentions
 from sqmsbot.blobs import read_blob
 from sqmsbot.db import Database
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Message
 from sqmsbot.outbox import Delivery
+from sqmsbot.platforms.console.name import PLATFORM
 
-MENTION = re.compile(r"<@([^<>|\s]+)(?:\|[^<>]*)?>")
 Write = Callable[[str], None]
 
 
 def plain(text: str) -> str:
-    return MENTION.sub(lambda m: "@" + m.group(1), text)
+    """Mentions as the console shows them: `@li` for a console person, a name for anyone else's."""
+    return mentions.render(
+        text, platform=PLATFORM, native=lambda user: "@" + user, foreign=lambda name: "@" + name
+    )
 
 
 def indent(text: str, prefix: str) -> str:
@@ -56,15 +59,36 @@ def save_files(message: Message, *, read: Callable[[str], bytes], files_dir: Pat
     """
     saved: list[tuple[str, Path]] = []
     for block in message.attached:
-        path = files_dir / f"{block.blob[:16]}-{block.name}"
+        path = files_dir / f"{block.blob[:16]}-{_fitting(block.name)}"
         if not path.exists():
             files_dir.mkdir(parents=True, exist_ok=True)
             handle, partial = tempfile.mkstemp(dir=files_dir, prefix=".partial-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(read(block.blob))
-            os.replace(partial, path)
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(read(block.blob))
+                os.replace(partial, path)
+            finally:  # a failed read or write leaves no half file behind
+                if os.path.exists(partial):
+                    os.unlink(partial)
         saved.append((block.name, path))
     return saved
+
+
+NAME_BYTES = 200
+"""Of a written file's name, after its hash: file systems allow 255 bytes, and a Chinese name of 200
+characters is 600 of them."""
+
+
+def _fitting(name: str) -> str:
+    """The name cut to NAME_BYTES of UTF-8 (its extension kept), never in the middle of a character."""
+    if len(name.encode()) <= NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension.encode()) > 16:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    room = NAME_BYTES - len(suffix.encode())
+    return stem.encode()[:room].decode(errors="ignore") + suffix
 
 
 def files_lines(files: Sequence[tuple[str, Path]], t: Translator, *, pad: str = "") -> list[str]:

@@ -53,6 +53,11 @@ class Console:
     ) -> None:
         # The sandbox's time moves only when told (`:clock`), starting at the real now, or where an
         # earlier console on this store left it if that is later (never before what is stored).
+        if runtime.platforms != (PLATFORM,):
+            # A sandbox: what it reports is posted on the console alone, never in the real Slack
+            # channels whose tokens happen to be in the environment (`Runtime.reachable`).
+            only_here = runtime.settings.model_copy(update={"platforms_setting": PLATFORM})
+            runtime = dataclasses.replace(runtime, settings=only_here)
         start = starting_clock(runtime.db, runtime.clock.now())
         if isinstance(runtime.clock, ManualClock):
             clock = runtime.clock
@@ -170,7 +175,7 @@ class Console:
                 self.channel = channel
                 self.write(t("console.in_now", channel=channel))
         else:
-            self.write(t("console.unknown", line=line[:40]))
+            self.write(t("console.unknown", line=shown(line[:40])))
         return True
 
     def _as(self, words: list[str]) -> None:

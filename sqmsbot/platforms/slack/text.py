@@ -1,25 +1,34 @@
 """Text as Slack reads it: escaping, mentions, length limits, and the adapter's own catalog keys.
 
-Our messages carry mentions as `<@U…>` already (Slack-native); everything else is data and has its
-`&`, `<` and `>` escaped so a title like "<!channel>" cannot ping a channel.
+Our messages name people as `<@slack:U…|name>` (`sqmsbot.mentions`): a Slack person becomes a real
+mention, anyone else (a person on another platform) their name in plain text. A picked user (`<@U…>`,
+no platform) is Slack's own. Everything else is data and has its `&`, `<` and `>` escaped so a title
+like "<!channel>" cannot ping a channel.
 """
 
 from __future__ import annotations
 
 import re
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
+from sqmsbot import mentions
+from sqmsbot.platforms.slack.name import PLATFORM
+
+SLACK_USER = re.compile(r"[UW][A-Z0-9]{1,20}")
 _INBOUND_MENTION = re.compile(r"<@([A-Z0-9]{1,64})(?:\|([^<>]*))?>")
 ELLIPSIS = "…"
 
 
 def escape(text: str) -> str:
-    """Escape Slack's control characters, keeping user mentions (`<@U…>`) as real mentions."""
+    """Escape Slack's control characters, keeping Slack people's mentions as real mentions."""
     out: list[str] = []
     last = 0
-    for match in MENTION.finditer(text):
+    for match in mentions.MENTION.finditer(text):
         out.append(_escape_plain(text[last : match.start()]))
-        out.append(f"<@{match.group(1)}>")
+        owner, user_id, label = match.groups()
+        if owner in (None, PLATFORM) and SLACK_USER.fullmatch(user_id):
+            out.append(f"<@{user_id}>")
+        else:  # someone on another platform: their name, which nothing on Slack can ping
+            out.append(_escape_plain("@" + (label or user_id)))
         last = match.end()
     out.append(_escape_plain(text[last:]))
     return "".join(out)

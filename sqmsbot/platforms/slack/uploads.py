@@ -11,6 +11,7 @@ instead of uploading it again.
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from urllib.error import HTTPError
 
@@ -20,13 +21,29 @@ from sqmsbot.messages import File, Image
 from sqmsbot.outbox import Delivery, RetryLater, Uploaded
 from sqmsbot.platforms.slack.delivery_errors import failed_call
 
+UPLOAD_BUDGET_S = 45.0
+"""How long one attempt may spend uploading before it posts. Well inside the outbox lease (2 min):
+an attempt still uploading when its lease runs out could have its row taken by another worker,
+which would find no post yet and post the card too. Past the budget, the attempt stops (what it
+uploaded is recorded) and the row is tried again at once, with a fresh lease, from where it was."""
 
-def upload_files(client: WebClient, delivery: Delivery) -> dict[str, Uploaded]:
+
+def upload_files(
+    client: WebClient, delivery: Delivery, *, budget: float | None = None
+) -> dict[str, Uploaded]:
     """Each of the message's files as Slack holds it, by hash: uploaded now, or by an earlier attempt."""
+    budget = UPLOAD_BUDGET_S if budget is None else budget
+    started = time.monotonic()
     uploaded: dict[str, Uploaded] = {}
     for block in delivery.message.attached:
         done = delivery.attachments.uploaded(block.blob)
-        uploaded[block.blob] = done if done is not None else _upload(client, delivery, block)
+        if done is None:
+            done = _upload(client, delivery, block)  # at least one per attempt, however slow
+            if time.monotonic() - started > budget:  # the rest, and the post, wait for a fresh lease
+                raise RetryLater(
+                    "uploading took longer than one attempt may: going on next time", retry_after=0
+                )
+        uploaded[block.blob] = done
     return uploaded
 
 

@@ -119,6 +119,26 @@ def test_an_upload_that_failed_is_started_again_and_the_card_posted_once(
     assert [b["slack_file"] for b in posted["blocks"] if b["type"] == "image"] == [{"id": second.file_id}]
 
 
+def test_uploads_that_outlast_an_attempt_go_on_in_the_next_one_and_the_card_is_posted_once(
+    runtime: Runtime, fake_slack: FakeSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attempt stops uploading past its budget (inside the outbox lease): each file is uploaded
+    once across the attempts, and the card goes out once, in an attempt that starts with them all."""
+    from sqmsbot.platforms.slack import uploads
+
+    monkeypatch.setattr(uploads, "UPLOAD_BUDGET_S", -1.0)  # every upload outlasts it
+    card_with(runtime, "digest:1", image=True, file=True)
+    sender = worker(runtime, fake_slack)
+    for attempt in (1, 2):
+        assert sender.run_once() == 0
+        assert len(fake_slack.uploads) == attempt and calls(fake_slack, "chat.postMessage") == 0
+        clock.advance(timedelta(minutes=10))  # past any back-off the worker gives a not-now
+    assert sender.run_once() == 1  # both files held by Slack already: straight to the post
+    assert len(fake_slack.uploads) == 2 and all(u.completed for u in fake_slack.uploads)
+    assert calls(fake_slack, "chat.postMessage") == 1
+    assert len(fake_slack.messages(OPS)) == 1
+
+
 def test_an_export_is_uploaded_and_linked_from_the_card(runtime: Runtime, fake_slack: FakeSlack) -> None:
     card_with(runtime, "digest:1", image=False, file=True)
     assert worker(runtime, fake_slack).run_once() == 1

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 import commands
+from sqmsbot import mentions
 from sqmsbot.cmd.request import CommandRequest
 from sqmsbot.config import Settings
 from sqmsbot.inbound import InboundItem, InboundQueue, Wake
@@ -50,6 +51,13 @@ def read_sink(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def shown(text: str) -> str:
+    """Mentions as testchat shows them: `@ann` for its own people, the name of anyone else's."""
+    return mentions.render(
+        text, platform=PLATFORM, native=lambda user: "@" + user, foreign=lambda name: "@" + name
+    )
+
+
 class TestChatHandler:
     platform = PLATFORM
 
@@ -59,7 +67,13 @@ class TestChatHandler:
     def handle(self, item: InboundItem) -> None:
         request = CommandRequest(**item.payload)
         reply = commands.dispatch(request, runtime=self.runtime)
-        append({"kind": "reply", "user": request.user_id, "channel": request.channel, "text": reply.text})
+        record = {
+            "kind": "reply",
+            "user": request.user_id,
+            "channel": request.channel,
+            "text": shown(reply.text),
+        }
+        append(record)
 
     def gave_up(self, item: InboundItem, error: str) -> None:
         append({"kind": "failed", "user": item.payload.get("user_id"), "text": error})
@@ -73,7 +87,7 @@ class TestChatDeliverer:
             {
                 "kind": delivery.target_kind,
                 "target": delivery.target,
-                "text": delivery.message.text,
+                "text": shown(delivery.message.text),
                 "thread": delivery.thread_remote_id,
                 "update": delivery.update_remote_id,
             }

@@ -86,6 +86,9 @@ def test_a_command_on_one_platform_posts_the_card_where_the_department_is(
         assert ack == {"ok": True}
         [card] = wait_for(lambda: fake_slack.messages(OPS), timeout=30)
         assert "SQ-1 · Till jammed" in card["blocks"][0]["text"]["text"]
+        # Its reporter is on testchat: Slack shows the name, never a mention of a Slack user "ann".
+        shown_on_slack = json.dumps(card["blocks"], ensure_ascii=False)
+        assert "@ann" in shown_on_slack and "<@ann" not in shown_on_slack
         [reply] = wait_for(lambda: [r for r in read_sink(sink) if r["kind"] == "reply"], timeout=30)
         assert reply["user"] == "ann" and "Reported SQ-1." in reply["text"]
 
@@ -109,6 +112,7 @@ def test_a_command_on_one_platform_posts_the_card_where_the_department_is(
             "SQ-2 · P2 · 新建 · Parcel left in the rain"
         )  # Logistics reads zh_CN
         assert "物流部" in cards[0]["text"]
+        assert "@li" in cards[0]["text"] and "<@" not in cards[0]["text"]  # the Slack reporter, by name
         assert "Reported SQ-2." in wait_for(lambda: fake_slack.ephemerals, timeout=30)[0]["text"]
     # Each card went once, to one platform: nothing of SQ-2 on Slack, nothing of SQ-1 on testchat.
     assert all("SQ-2" not in str(m) for m in fake_slack.messages(OPS))
