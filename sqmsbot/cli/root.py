@@ -19,6 +19,7 @@ from sqlalchemy import func, inspect, select
 from sqmsbot.cli.common import make_runtime, org_file, shown_url, store_errors, terminal_t
 from sqmsbot.cli.help import localise
 from sqmsbot.cli.jobs import jobs_app, scheduler_command
+from sqmsbot.cli.kpi import kpi_command
 from sqmsbot.cli.outbox import outbox_app
 from sqmsbot.cli.sla import sla_app
 from sqmsbot.config import ConfigError, Settings, load_org_config
@@ -41,6 +42,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(sla_app, name="sla")
 app.command("scheduler")(scheduler_command)
 app.add_typer(outbox_app, name="outbox")
+app.command("kpi")(kpi_command)
 
 
 def _store_is_empty(runtime: Runtime) -> bool:

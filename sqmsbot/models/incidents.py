@@ -20,6 +20,10 @@ class Incident(Base):
     __table_args__ = (
         Index("ix_incidents_department_status", "department", "status"),
         Index("ix_incidents_status_reported_at", "status", "reported_at"),
+        # The KPI engine's period windows (sqmsbot.domain.kpi): the window, not the history, sets the cost.
+        Index("ix_incidents_reported_at", "reported_at"),
+        Index("ix_incidents_resolved_at", "resolved_at"),
+        Index("ix_incidents_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +80,8 @@ class IncidentEvent(Base):
     """One change to an incident: who, when, what kind, from → to, and why. Never edited."""
 
     __tablename__ = "incident_events"
+    # Resolutions and reopens in a period (the KPIs' reopen rate).
+    __table_args__ = (Index("ix_incident_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)

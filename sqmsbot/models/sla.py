@@ -27,6 +27,10 @@ class IncidentTarget(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "target"),
         Index("ix_incident_targets_next_check_at", "next_check_at"),
+        # SLA attainment over a period (sqmsbot.domain.kpi): targets met, due or breached in it.
+        Index("ix_incident_targets_met_at", "met_at"),
+        Index("ix_incident_targets_due_at", "due_at"),
+        Index("ix_incident_targets_breached_at", "breached_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

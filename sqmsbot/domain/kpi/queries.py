@@ -1,0 +1,173 @@
+"""The statements of one KPI report period: four, whatever the number of incidents.
+
+1. `counts`: one row of scalar subqueries — reported, resolved (last resolution), resolved at first
+   contact, incidents with a resolution in the period and those of them reopened afterwards, the
+   backlog at the end of the period and the aged part of it;
+2. `mtta` and 3. `mttr`: duration statistics (sqmsbot.domain.kpi.sql);
+4. `sla`: achieved and breached commitments per target.
+
+Every window condition is a range on an indexed instant (migration 0010), so the period, not the
+history, sets the cost. Definitions (DESIGN §8, made precise here):
+- `reopen_rate`: of the incidents with a resolution in the period (any resolution, not only the last:
+  an incident reopened afterwards by construction has its last resolution elsewhere), those reopened
+  after that resolution, up to `now`;
+- `backlog` at `at` = min(period end, now): reported before `at` and open just before it. An incident
+  never reopened was open iff it was resolved and closed (if at all) at or after `at`; one reopened is
+  judged by its last state change before `at` on the timeline. `aged`: of those, the ones whose
+  resolve commitment was due (or recorded breached) before `at`;
+- a commitment is breached if it recorded a breach, or was met after its due time, or is unmet and its
+  due time has passed by `now`; it counts in the period holding its breach instant (the recorded one,
+  else the due time), and an achieved one in the period it was met in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union
+from sqlalchemy.orm import aliased
+
+from sqmsbot.domain.incident_workflow import OPEN_STATUSES
+from sqmsbot.domain.kpi.slice import Slice
+from sqmsbot.domain.kpi.sql import seconds_between
+from sqmsbot.models import Incident, IncidentEvent, IncidentTarget
+
+# The timeline entries that change an incident's state (sqmsbot.domain.incident_events.move).
+STATE_CHANGES = (
+    "reported",
+    "acknowledged",
+    "waiting",
+    "resumed",
+    "resolved",
+    "reopened",
+    "closed",
+    "duplicate",
+)
+
+
+def _within(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+def _count(*where: ColumnElement[bool]) -> Any:
+    return select(func.count()).select_from(Incident).where(*where).scalar_subquery()
+
+
+def counts(*, start: datetime, end: datetime, at: datetime, now: datetime, cut: Slice) -> Select[Any]:
+    """One row: reported, resolved, fcr, resolutions, reopened, backlog, aged."""
+    sliced = cut.where()
+    resolved = _within(Incident.resolved_at, start, end)
+    resolution = aliased(IncidentEvent)
+    later = aliased(IncidentEvent)
+    resolutions = and_(
+        resolution.kind == "resolved",
+        _within(resolution.at, start, end),
+        resolution.incident_id == Incident.id,
+    )
+    reopened_after = exists().where(
+        later.incident_id == resolution.incident_id,
+        later.kind == "reopened",
+        later.at >= resolution.at,
+        later.id > resolution.id,
+        later.at <= now,
+    )
+    open_before = _open_at(at)
+    aged = exists().where(
+        IncidentTarget.incident_id == Incident.id,
+        IncidentTarget.target == "resolve",
+        or_(IncidentTarget.due_at < at, IncidentTarget.breached_at < at),
+    )
+    return select(
+        _count(sliced, _within(Incident.reported_at, start, end)).label("reported"),
+        _count(sliced, resolved).label("resolved"),
+        _count(sliced, resolved, Incident.first_contact_resolution.is_(True)).label("fcr"),
+        select(func.count(func.distinct(resolution.incident_id)))
+        .select_from(resolution)
+        .join(Incident, resolution.incident_id == Incident.id)
+        .where(resolutions, sliced)
+        .scalar_subquery()
+        .label("resolutions"),
+        select(func.count(func.distinct(resolution.incident_id)))
+        .select_from(resolution)
+        .join(Incident, resolution.incident_id == Incident.id)
+        .where(resolutions, sliced, reopened_after)
+        .scalar_subquery()
+        .label("reopened"),
+        _count(sliced, open_before).label("backlog"),
+        _count(sliced, open_before, aged).label("aged"),
+    )
+
+
+def _open_at(at: datetime) -> ColumnElement[bool]:
+    """Reported before `at` and open just before it (see the module docstring)."""
+    last = aliased(IncidentEvent)
+    state_before = (
+        select(last.to_value)
+        .where(last.incident_id == Incident.id, last.kind.in_(STATE_CHANGES), last.at < at)
+        .order_by(last.at.desc(), last.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    # The candidates, each set read by its own index: open now, or resolved or closed at or after `at`
+    # (few, for a recent `at`): a filter on `reported_at < at` alone would read the whole history.
+    candidates = union(
+        select(Incident.id).where(Incident.status.in_(OPEN_STATUSES), Incident.reported_at < at),
+        select(Incident.id).where(Incident.resolved_at >= at),
+        select(Incident.id).where(Incident.closed_at >= at),
+    )
+    return and_(
+        Incident.id.in_(candidates),
+        Incident.reported_at < at,
+        or_(
+            and_(
+                Incident.reopen_count == 0,
+                or_(Incident.resolved_at.is_(None), Incident.resolved_at >= at),
+                or_(Incident.closed_at.is_(None), Incident.closed_at >= at),
+            ),
+            and_(Incident.reopen_count > 0, state_before.in_(OPEN_STATUSES)),
+        ),
+    )
+
+
+def mtta(*, start: datetime, end: datetime, cut: Slice) -> Select[Any]:
+    """Seconds to acknowledge, of the incidents reported in the period and acknowledged."""
+    return select(seconds_between(Incident.acknowledged_at, Incident.reported_at).label("seconds")).where(
+        cut.where(), _within(Incident.reported_at, start, end), Incident.acknowledged_at.is_not(None)
+    )
+
+
+def mttr(*, start: datetime, end: datetime, cut: Slice) -> Select[Any]:
+    """Seconds to resolve (to the last resolution), of the incidents resolved in the period."""
+    return select(seconds_between(Incident.resolved_at, Incident.reported_at).label("seconds")).where(
+        cut.where(), _within(Incident.resolved_at, start, end)
+    )
+
+
+def sla(*, start: datetime, end: datetime, now: datetime, cut: Slice) -> Select[Any]:
+    """Rows (target, achieved, breached) for the commitments decided in the period."""
+    row = IncidentTarget
+    missed = or_(
+        row.breached_at.is_not(None),
+        and_(row.due_at.is_not(None), row.due_at < func.coalesce(row.met_at, now)),
+    )
+    decided = case((missed, func.coalesce(row.breached_at, row.due_at)), else_=row.met_at)
+    return (
+        select(
+            row.target,
+            func.sum(case((missed, 0), (row.met_at.is_not(None), 1), else_=0)).label("achieved"),
+            func.sum(case((missed, 1), else_=0)).label("breached"),
+        )
+        .join(Incident, row.incident_id == Incident.id)
+        .where(
+            cut.where(),
+            # The indexed prefilter; `decided` then puts each commitment in exactly one period.
+            or_(
+                _within(row.met_at, start, end),
+                _within(row.breached_at, start, end),
+                _within(row.due_at, start, end),
+            ),
+            _within(decided, start, end),
+        )
+        .group_by(row.target)
+    )
