@@ -1,0 +1,132 @@
+"""What the charts draw: a period's figures per local day, and its incidents per cause.
+
+`daily_series` gives one `Day` per local day of the period (reported count and SLA attainment over
+every target, with the engine's definitions: sqmsbot.domain.kpi.queries.sla), `causes` the incidents
+reported in the period per category, most first. Each is one aggregate statement whatever the
+history or the length of the period: the day of an instant is a CASE over the period's local
+midnights (a local day is 23 or 25 hours on a DST change, so no arithmetic on UTC would do), computed
+in a subquery and grouped outside it, so that PostgreSQL sees the same grouping expression however
+the parameters are numbered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from sqmsbot.config import OrgConfig
+from sqmsbot.domain.kpi.period import Period, local_midnight
+from sqmsbot.domain.kpi.slice import Slice
+from sqmsbot.models import Incident, IncidentTarget
+
+UNCATEGORISED = "uncategorised"
+"""The cause of an incident nobody has categorised yet: shown as its own bar, not left out."""
+
+
+@dataclass(frozen=True)
+class Day:
+    """One local day: incidents reported, and SLA commitments kept and broken (all targets)."""
+
+    day: date
+    reported: int = 0
+    achieved: int = 0
+    breached: int = 0
+
+    @property
+    def attainment(self) -> float | None:
+        """achieved ÷ (achieved + breached); None on a day when no commitment was decided."""
+        decided = self.achieved + self.breached
+        return self.achieved / decided if decided else None
+
+
+def _day_index(column: Any, period: Period) -> ColumnElement[Any]:
+    """The 0-based local day of the period holding `column` (NULL outside it)."""
+    boundaries = [local_midnight(period.start + timedelta(days=i + 1), period.tz) for i in range(period.days)]
+    return case(
+        *((column < boundary, literal(index)) for index, boundary in enumerate(boundaries)),
+        else_=None,
+    )
+
+
+def daily_series(
+    session: Session, *, period: Period, slice: Slice | None = None, org: OrgConfig, now: datetime
+) -> list[Day]:
+    """One `Day` per local day of `period`, oldest first; days with nothing have zeros.
+
+    Two statements. `now` bounds what is known, as in `compute`: an unmet commitment past due by `now`
+    is breached on its due day. `org` is taken for symmetry with `compute` (the zone is the period's).
+    """
+    del org
+    cut = slice or Slice()
+    start, end = period.from_, period.to
+    reported = (
+        select(_day_index(Incident.reported_at, period).label("day"))
+        .where(cut.where(), Incident.reported_at >= start, Incident.reported_at < end)
+        .subquery("reported")
+    )
+    per_day = {
+        int(index): int(n)
+        for index, n in session.execute(
+            select(reported.c.day, func.count()).group_by(reported.c.day)
+        ).tuples()
+    }
+    row = IncidentTarget
+    missed = or_(
+        row.breached_at.is_not(None),
+        and_(row.due_at.is_not(None), row.due_at < func.coalesce(row.met_at, now)),
+    )
+    decided_at = case((missed, func.coalesce(row.breached_at, row.due_at)), else_=row.met_at)
+    decided = (
+        select(
+            _day_index(decided_at, period).label("day"),
+            case((missed, 0), (row.met_at.is_not(None), 1), else_=0).label("achieved"),
+            case((missed, 1), else_=0).label("breached"),
+        )
+        .join(Incident, row.incident_id == Incident.id)
+        .where(
+            cut.where(),
+            or_(  # the indexed prefilter, as in queries.sla
+                and_(row.met_at >= start, row.met_at < end),
+                and_(row.breached_at >= start, row.breached_at < end),
+                and_(row.due_at >= start, row.due_at < end),
+            ),
+            decided_at >= start,
+            decided_at < end,
+        )
+        .subquery("decided")
+    )
+    sla = {
+        int(index): (int(achieved or 0), int(breached or 0))
+        for index, achieved, breached in session.execute(
+            select(decided.c.day, func.sum(decided.c.achieved), func.sum(decided.c.breached)).group_by(
+                decided.c.day
+            )
+        ).tuples()
+        if index is not None
+    }
+    return [
+        Day(
+            day=period.start + timedelta(days=i),
+            reported=per_day.get(i, 0),
+            achieved=sla.get(i, (0, 0))[0],
+            breached=sla.get(i, (0, 0))[1],
+        )
+        for i in range(period.days)
+    ]
+
+
+def causes(session: Session, *, period: Period, slice: Slice | None = None) -> list[tuple[str, int]]:
+    """(category key, incidents) of the incidents reported in `period`, most first (ties by key);
+    an incident without a category counts under `UNCATEGORISED`. One statement."""
+    cut = slice or Slice()
+    rows = session.execute(
+        select(Incident.category, func.count())
+        .where(cut.where(), Incident.reported_at >= period.from_, Incident.reported_at < period.to)
+        .group_by(Incident.category)
+    ).tuples()
+    found = [(category or UNCATEGORISED, int(n)) for category, n in rows]
+    return sorted(found, key=lambda row: (-row[1], row[0]))
