@@ -74,10 +74,17 @@ def _shown(kind: str, value: Any, t: Translator) -> str:
     return str(value)
 
 
-def _arrow(current: Any, previous: Any) -> str:
+def _arrow(current: Any, previous: Any, *, kind: str) -> str:
+    """The direction of the figures as shown: "1.8% ▼ previous 1.8%" would contradict itself."""
     if current is None or previous is None:
         return ""
-    return "▲" if current > previous else "▼" if current < previous else "="
+    now, before = _as_shown(kind, current), _as_shown(kind, previous)
+    return "▲" if now > before else "▼" if now < before else "="
+
+
+def _as_shown(kind: str, value: float) -> float:
+    """The value at the precision `_shown` prints it (hours to 0.01, percentages to 0.1 %)."""
+    return round(value, 2) if kind == "hours" else round(value * 100, 1) if kind == "percent" else value
 
 
 def _met(value: Any, target: float, better: str | None) -> str:
@@ -103,7 +110,9 @@ def headline(report: KpiReport, *, t: Translator, name: str, as_of: str) -> Mess
         value, previous = _at(data, path), _at(data["previous"], path)
         line = t("kpi.line", label=t(label), value=_shown(kind, value, t))
         if value is not None and previous is not None:
-            line += " " + t("kpi.previous", arrow=_arrow(value, previous), value=_shown(kind, previous, t))
+            line += " " + t(
+                "kpi.previous", arrow=_arrow(value, previous, kind=kind), value=_shown(kind, previous, t)
+            )
         target = targets.get(target_key) if target_key else None
         if target is not None:
             line += " · " + t("kpi.target", value=_shown(kind, target, t)) + _met(value, target, better)
