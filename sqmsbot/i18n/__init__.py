@@ -30,11 +30,24 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def catalog_files(locale: str) -> list[Path]:
+    """One language's catalog: `<locale>.toml` and each area's `<locale>/<area>.toml` (the KPIs, the
+    ticket import…), so that a feature's texts sit in a file of their own and two features never edit
+    the same file."""
+    return [_CATALOG_DIR / f"{locale}.toml", *sorted((_CATALOG_DIR / locale).glob("*.toml"))]
+
+
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    """All keys of one language, flattened to dotted paths."""
-    path = _CATALOG_DIR / f"{locale}.toml"
-    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    """All keys of one language, flattened to dotted paths; a key defined by two files is an error."""
+    merged: dict[str, str] = {}
+    for path in catalog_files(locale):
+        flat = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+        clash = sorted(set(flat) & set(merged))
+        if clash:
+            raise ValueError(f"{path.name}: keys already defined in another {locale} catalog file: {clash[:5]}")
+        merged.update(flat)
+    return merged
 
 
 def normalise_locale(value: str | None) -> str | None:
