@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sqmsbot.models.base import Base
@@ -24,6 +24,8 @@ class Incident(Base):
         Index("ix_incidents_reported_at", "reported_at"),
         Index("ix_incidents_resolved_at", "resolved_at"),
         Index("ix_incidents_closed_at", "closed_at"),
+        # An imported ticket is found again by the system and id it came from: re-importing changes nothing.
+        UniqueConstraint("external_system", "external_id", name="uq_incidents_external"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +52,13 @@ class Incident(Base):
     # A duplicate is closed with a link to the incident it repeats; the original counts its duplicates.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     updated_at: Mapped[datetime]
+    # Where an imported ticket came from (`servicenow`, `jira`, `zendesk`, `generic`) and its id there.
+    external_system: Mapped[str | None] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    # Working seconds of the incident's calendar from report to acknowledgement and to its (last)
+    # resolution, written when they happen: the KPIs' business-time variants aggregate them in SQL.
+    ack_business_seconds: Mapped[int | None]
+    resolve_business_seconds: Mapped[int | None]
     # Compare-and-set (DESIGN §3.6): every UPDATE of this row says `WHERE version = :read`, so of two
     # changes read from the same state only the first commits; the other is rolled back and re-decided.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
