@@ -211,6 +211,8 @@ class Department(BaseModel):
     channels: dict[str, str] = Field(default_factory=dict)
     # Where its cards go when it has channels on several served platforms (else the first served).
     platform: str | None = None
+    # Local time of its morning KPI digest (working days of its calendar) and Monday's weekly report.
+    digest_at: str = "08:30"
 
     _name = field_validator("name", mode="before")(_localized)
     _tz = field_validator("timezone")(_check_timezone)
@@ -220,6 +222,15 @@ class Department(BaseModel):
     def _known_locale(cls, value: str) -> str:
         if value not in LOCALES:
             raise ValueError(f"locale must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("digest_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(
+                f"digest_at must be a local time of day as HH:MM, e.g. 08:30 (not {value[:20]!r})"
+            )
         return value
 
     def channel(self, platform: str) -> str | None:
@@ -264,6 +275,8 @@ class KpiTargets(BaseModel):
     mtta_hours: float | None = Field(default=None, gt=0)
     mttr_hours: float | None = Field(default=None, gt=0)
     sla_attainment: float | None = Field(default=None, ge=0, le=1)
+    # The highest acceptable share of failed deliveries (errors ÷ volume), e.g. 0.01.
+    error_rate: float | None = Field(default=None, ge=0, le=1)
 
 
 class OrgConfig(BaseModel):

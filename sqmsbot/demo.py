@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from sqmsbot.config import OrgConfig
+from sqmsbot.config import OrgConfig, Service
 from sqmsbot.domain import incidents
 from sqmsbot.domain.people import sandbox_person
 from sqmsbot.models import Incident, Person
@@ -116,8 +116,35 @@ def seed_demo(runtime: Runtime, *, days: int = 90, seed: int = 7) -> DemoSummary
                     continue
                 _one_incident(session, org, rng, staff, reported, end)
                 count += 1
+        count += _rough_day(session, org, rng, staff, end)
         people = len({p.id for group in staff.values() for p in group})
     return DemoSummary(people=people, incidents=count, days=days)
+
+
+ROUGH_DAY_INCIDENTS = 9
+
+
+def _rough_day(
+    session: Session, org: OrgConfig, rng: random.Random, staff: dict[str, list[Person]], end: datetime
+) -> int:
+    """A bad day for the hotline, so that `:clock` to the next morning shows a digest with something
+    to say: a burst of slow P2 machine faults on the day that digest covers (the last local day before
+    the next 08:30), which its movers name and whose missed commitments it lists."""
+    zone = ZoneInfo(org.timezone)
+    local_end = end.astimezone(zone)
+    next_digest = local_end.date() + timedelta(days=1 if local_end.time() >= time(8, 30) else 0)
+    covered = next_digest - timedelta(days=1)
+    first = datetime.combine(covered, time(9, 0), zone)
+    span = min(end - first.astimezone(end.tzinfo), timedelta(hours=8))
+    if span < timedelta(hours=1):  # the covered day has barely begun: the hour before now
+        first, span = (end - timedelta(hours=1)).astimezone(zone), timedelta(hours=1)
+    hotline = org.service("hotline") or org.services[0]
+    for index in range(ROUGH_DAY_INCIDENTS):
+        reported = (first + span * index / ROUGH_DAY_INCIDENTS).astimezone(end.tzinfo)
+        _one_incident(
+            session, org, rng, staff, reported, end, service=hotline, category="machine", slowness=8.0
+        )
+    return ROUGH_DAY_INCIDENTS
 
 
 def _people(session: Session, org: OrgConfig, joined: datetime) -> dict[str, list[Person]]:
@@ -154,8 +181,12 @@ def _one_incident(
     staff: dict[str, list[Person]],
     reported: datetime,
     end: datetime,
+    *,
+    service: Service | None = None,
+    category: str | None = None,
+    slowness: float = 1.0,
 ) -> Incident:
-    service = rng.choice(org.services)
+    service = service or rng.choice(org.services)
     reporter = rng.choice([p for group in staff.values() for p in group])
     priority = _pick(rng, PRIORITY_WEIGHTS)
     incident = incidents.report(
@@ -168,11 +199,11 @@ def _one_incident(
         service=service.key,
         title=rng.choice(TITLES.get(service.key, ["Service complaint"])),
         source=_pick(rng, SOURCE_WEIGHTS),
-        category=_pick(rng, CATEGORY_WEIGHTS),
+        category=category or _pick(rng, CATEGORY_WEIGHTS),
         customer_ref=f"C-{rng.randint(1000, 9999)}",
     )
     now = reported
-    speed = {"P1": 0.2, "P2": 0.5, "P3": 1.0, "P4": 1.5}[priority]
+    speed = {"P1": 0.2, "P2": 0.5, "P3": 1.0, "P4": 1.5}[priority] * slowness
 
     def later(minutes: float) -> datetime | None:
         nonlocal now
@@ -191,15 +222,16 @@ def _one_incident(
             now=at,
             note="Resolved on first contact",
             first_contact=True,
+            org=org,
         )
         return _maybe_close(session, incident, responder, rng, later)
     if (at := later(45)) is None:
         return incident
-    incidents.acknowledge(session, incident=incident, actor=responder, now=at)
+    incidents.acknowledge(session, incident=incident, actor=responder, now=at, org=org)
     if (at := later(20)) is None:
         return incident
     lead = next(p for p in team if p.role in ("lead", "manager"))  # who gives work out (and away)
-    incidents.assign(session, incident=incident, actor=lead, assignee=rng.choice(team), now=at)
+    incidents.assign(session, incident=incident, actor=lead, assignee=rng.choice(team), now=at, org=org)
     if rng.random() < 0.08:
         other = rng.choice([d.key for d in org.departments if d.key != incident.department])
         if (at := later(60)) is None:
@@ -218,7 +250,7 @@ def _one_incident(
         if (at := later(60)) is None:
             return incident
         incidents.wait_on_customer(
-            session, incident=incident, actor=responder, now=at, note="Asked for details"
+            session, incident=incident, actor=responder, now=at, note="Asked for details", org=org
         )
         if (at := later(600)) is None:
             return incident
@@ -227,7 +259,9 @@ def _one_incident(
         )
     if (at := later(480)) is None:
         return incident
-    incidents.resolve(session, incident=incident, actor=responder, now=at, note="Fixed and customer informed")
+    incidents.resolve(
+        session, incident=incident, actor=responder, now=at, note="Fixed and customer informed", org=org
+    )
     if rng.random() < 0.06:
         if (at := later(1440)) is None:
             return incident
@@ -242,7 +276,7 @@ def _one_incident(
         if (at := later(480)) is None:
             return incident
         incidents.resolve(
-            session, incident=incident, actor=responder, now=at, note="Fixed properly this time"
+            session, incident=incident, actor=responder, now=at, note="Fixed properly this time", org=org
         )
     return _maybe_close(session, incident, responder, rng, later)
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 import commands
 from sqmsbot.config import REPO_ROOT
+from sqmsbot.config_sla import TARGETS
 from sqmsbot.domain import incidents
 from sqmsbot.domain.incident_workflow import WORKFLOW
 from sqmsbot.i18n import LOCALES, Translator, catalog
@@ -206,6 +207,7 @@ ENUMERATED: dict[str, typing.Callable[[], set[str]]] = {
     "source.": lambda: set(incidents.SOURCES),
     "category.": lambda: set(incidents.CATEGORIES),
     "role.": lambda: set(ROLES),
+    "sla.target.": lambda: set(TARGETS),
     "language.": lambda: set(LOCALES),
     "event.": _event_kinds,
     "fields.": _args_fields,

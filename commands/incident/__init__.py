@@ -12,8 +12,9 @@ from commands.incident import lifecycle  # noqa: E402
 from commands.incident import handover  # noqa: E402
 from commands.incident import edit  # noqa: E402
 from commands.incident import states  # noqa: E402
+from commands.incident import rate  # noqa: E402
 
 # isort: on
 
 
-__all__ = ["command", "edit", "handover", "lifecycle", "report", "states"]
+__all__ = ["command", "edit", "handover", "lifecycle", "rate", "report", "states"]

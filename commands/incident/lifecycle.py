@@ -37,7 +37,7 @@ def ack(ctx: Ctx, args: RefArgs) -> Reply:
     Starts work and stops the acknowledgement clock.
     """
     incident = load(ctx, args.ref)
-    event = incidents.acknowledge(ctx.session, incident=incident, actor=ctx.actor, now=ctx.now)
+    event = incidents.acknowledge(ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, org=ctx.org)
     return changed(ctx, incident, event, "incident.done.acknowledged")
 
 
@@ -69,7 +69,9 @@ def assign(ctx: Ctx, args: AssignArgs) -> Reply:
             directory=ctx.runtime.directory(ctx.platform),
         )
     released = incident.assignee
-    event = incidents.assign(ctx.session, incident=incident, actor=ctx.actor, assignee=assignee, now=ctx.now)
+    event = incidents.assign(
+        ctx.session, incident=incident, actor=ctx.actor, assignee=assignee, now=ctx.now, org=ctx.org
+    )
     return changed(ctx, incident, event, "incident.done.assigned", released=released)
 
 
@@ -104,7 +106,7 @@ def wait(ctx: Ctx, args: RefNoteArgs) -> Reply:
     """
     incident = load(ctx, args.ref)
     event = incidents.wait_on_customer(
-        ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, note=args.note
+        ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, note=args.note, org=ctx.org
     )
     return changed(ctx, incident, event, "incident.done.waiting")
 
@@ -141,7 +143,13 @@ def resolve(ctx: Ctx, args: ResolveArgs) -> Reply:
     """
     incident = load(ctx, args.ref)
     event = incidents.resolve(
-        ctx.session, incident=incident, actor=ctx.actor, now=ctx.now, note=args.note, first_contact=args.fcr
+        ctx.session,
+        incident=incident,
+        actor=ctx.actor,
+        now=ctx.now,
+        note=args.note,
+        first_contact=args.fcr,
+        org=ctx.org,
     )
     return changed(ctx, incident, event, "incident.done.resolved")
 

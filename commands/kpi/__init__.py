@@ -46,7 +46,9 @@ command = KpiCommand("kpi", default="show")
 # The modules register their subcommands on `command` as they are imported; help lists them in order.
 # isort: off
 from commands.kpi import show  # noqa: E402
+from commands.kpi import volume  # noqa: E402
+from commands.kpi import digests  # noqa: E402
 
 # isort: on
 
-__all__ = ["command", "show"]
+__all__ = ["command", "digests", "show", "volume"]

@@ -13,17 +13,19 @@ from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Pos
 from sqmsbot.domain.kpi import Period, Slice, compute, timezone_for
 from sqmsbot.domain.kpi.access import require_may_see
+from sqmsbot.domain.kpi.movers import movers
 from sqmsbot.domain.kpi.series import causes, daily_series
 from sqmsbot.notifications.audience import person_timezone
 from sqmsbot.presenters import kpi as present
 from sqmsbot.presenters.incident import department_name
+from sqmsbot.presenters.movers import sentence
 from sqmsbot.timefmt import local
 
 CHART_DAYS = 30
 """`/kpi chart` without a period: the last 30 days, today included, as the digest draws them."""
 
 
-def _scope(ctx: Ctx, args: KpiArgs) -> tuple[str | None, str, str]:
+def scope(ctx: Ctx, args: KpiArgs) -> tuple[str | None, str, str]:
     """The department asked for (default: the actor's), its zone, and its name in the reader's
     language; refused before any figure is read when the actor may not see it."""
     department = args.department or ctx.actor.department or None
@@ -32,7 +34,7 @@ def _scope(ctx: Ctx, args: KpiArgs) -> tuple[str | None, str, str]:
     return department, timezone_for(ctx.org, department), name
 
 
-def _today(ctx: Ctx, tz: str) -> date:
+def today_in(ctx: Ctx, tz: str) -> date:
     return date.fromisoformat(local(ctx.now, tz)[:10])
 
 
@@ -42,11 +44,17 @@ def show(ctx: Ctx, args: KpiArgs) -> Reply:
 
     The headline KPIs of a period (default: today) beside the period before and the targets.
     """
-    department, tz, name = _scope(ctx, args)
-    period = parse_period(args.period or "today").period(today=_today(ctx, tz), tz=tz)
-    report = compute(ctx.session, period=period, slice=Slice(department=department), org=ctx.org, now=ctx.now)
+    department, tz, name = scope(ctx, args)
+    period = parse_period(args.period or "today").period(today=today_in(ctx, tz), tz=tz)
+    cut = Slice(department=department)
+    report = compute(ctx.session, period=period, slice=cut, org=ctx.org, now=ctx.now)
+    # Movers compare whole periods: a day or week still running would always look quiet against them.
+    finished = period.to <= ctx.now
+    found = movers(ctx.session, period=period, slice=cut, now=ctx.now) if finished else []
+    today = today_in(ctx, tz)
+    moved = [sentence(mover, t=ctx.t, org=ctx.org, today=today) for mover in found]
     as_of = local(ctx.now, person_timezone(ctx.actor, ctx.org))
-    return Reply([present.headline(report, t=ctx.t, name=name, as_of=as_of)])
+    return Reply([present.headline(report, t=ctx.t, name=name, as_of=as_of, moved=moved)])
 
 
 @command.sub(
@@ -60,8 +68,8 @@ def chart(ctx: Ctx, args: ChartArgs) -> Reply:
     A chart of the last 30 days (or the period), sent to you privately: the daily volume with SLA
     attainment, or the causes with their cumulative share.
     """
-    department, tz, name = _scope(ctx, args)
-    today = _today(ctx, tz)
+    department, tz, name = scope(ctx, args)
+    today = today_in(ctx, tz)
     if args.period:
         period = parse_period(args.period).period(today=today, tz=tz)
     else:

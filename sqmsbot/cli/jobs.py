@@ -56,7 +56,7 @@ def list_jobs() -> None:
             rows.append(
                 [
                     f"{job.name}/{dept.key}" if dept else job.name,
-                    job.schedule.describe(),
+                    job.schedule.describe(dept),
                     zone,
                     local(upcoming, zone) if upcoming else "-",
                 ]

@@ -18,8 +18,9 @@ from sqlalchemy import func, inspect, select
 
 from sqmsbot.cli.common import make_runtime, org_file, shown_url, store_errors, terminal_t
 from sqmsbot.cli.help import localise
+from sqmsbot.cli.imports import import_app
 from sqmsbot.cli.jobs import jobs_app, scheduler_command
-from sqmsbot.cli.kpi import kpi_command
+from sqmsbot.cli.kpi import kpi_app
 from sqmsbot.cli.outbox import outbox_app
 from sqmsbot.cli.sla import sla_app
 from sqmsbot.config import ConfigError, Settings, load_org_config
@@ -42,7 +43,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(sla_app, name="sla")
 app.command("scheduler")(scheduler_command)
 app.add_typer(outbox_app, name="outbox")
-app.command("kpi")(kpi_command)
+app.add_typer(kpi_app, name="kpi")
 
 
 def _store_is_empty(runtime: Runtime) -> bool:

@@ -14,12 +14,19 @@ from sqmsbot.config import OrgConfig
 from sqmsbot.domain import sla
 from sqmsbot.domain.incident_events import acknowledge_implicitly, record
 from sqmsbot.domain.incident_workflow import WORKFLOW, can_manage, in_owner, is_quality
+from sqmsbot.domain.kpi.business import stamp
 from sqmsbot.errors import Forbidden, InvalidTransition, NotFound
 from sqmsbot.models import Incident, IncidentEvent, IncidentInvolvement, Person
 
 
 def assign(
-    session: Session, *, incident: Incident, actor: Person, assignee: Person, now: datetime
+    session: Session,
+    *,
+    incident: Incident,
+    actor: Person,
+    assignee: Person,
+    now: datetime,
+    org: OrgConfig | None = None,
 ) -> IncidentEvent:
     """Give the incident an owner in the owning department (or quality).
 
@@ -42,6 +49,7 @@ def assign(
         acknowledge_implicitly(incident, actor=actor, now=now)
         if acknowledged:
             sla.met(session, incident=incident, at={"acknowledge": now})
+            stamp(incident, org=org)  # `org`: the business time to acknowledge (see incidents.acknowledge)
     old = incident.assignee.display_name if incident.assignee else None
     incident.assignee = assignee
     event = record(

@@ -18,6 +18,7 @@ from sqmsbot.domain.incident_edits import edit, mark_duplicate
 from sqmsbot.domain.incident_events import acknowledge_implicitly, move, record
 from sqmsbot.domain.incident_handover import assign, change_priority, involve, release, transfer
 from sqmsbot.domain.incident_workflow import OPEN_STATUSES, STATUSES, WORKFLOW, can_respond
+from sqmsbot.domain.kpi.business import reopened, stamp
 from sqmsbot.errors import InvalidTransition, NotFound, UsageError
 from sqmsbot.models import Incident, IncidentEvent, Person
 from sqmsbot.vocabulary import CATEGORIES, PRIORITIES, SOURCES  # re-exported: `incidents.PRIORITIES`
@@ -103,11 +104,16 @@ def get(session: Session, *, number: int) -> Incident:
     return incident
 
 
-def acknowledge(session: Session, *, incident: Incident, actor: Person, now: datetime) -> IncidentEvent:
+def acknowledge(
+    session: Session, *, incident: Incident, actor: Person, now: datetime, org: OrgConfig | None = None
+) -> IncidentEvent:
+    """`org`: the calendar the business time to acknowledge counts in (sqmsbot.domain.kpi.business);
+    without it that figure is left unknown (for `sqmsbot kpi backfill`)."""
     transition = WORKFLOW.check("ack", incident, actor)
     incident.acknowledged_at = incident.acknowledged_at or now
     event = move(incident, actor=actor, now=now, to=transition.target or "acknowledged", kind="acknowledged")
     sla.met(session, incident=incident, at={"acknowledge": now})
+    stamp(incident, org=org)
     return event
 
 
@@ -131,7 +137,13 @@ def add_note(
 
 
 def wait_on_customer(
-    session: Session, *, incident: Incident, actor: Person, now: datetime, note: str | None = None
+    session: Session,
+    *,
+    incident: Incident,
+    actor: Person,
+    now: datetime,
+    note: str | None = None,
+    org: OrgConfig | None = None,
 ) -> IncidentEvent:
     """Pause for the customer. An unacknowledged incident is acknowledged by this first response."""
     WORKFLOW.check("wait", incident, actor)
@@ -141,6 +153,7 @@ def wait_on_customer(
     session.flush()
     first_response(session, incident, now)
     sla.pause(session, incident=incident, now=now)
+    stamp(incident, org=org)
     return event
 
 
@@ -170,8 +183,12 @@ def resolve(
     now: datetime,
     note: str,
     first_contact: bool = False,
+    org: OrgConfig | None = None,
 ) -> IncidentEvent:
-    """Resolve with a note. First-contact resolution is only claimable the first time round."""
+    """Resolve with a note. First-contact resolution is only claimable the first time round.
+
+    `org`: the calendar of the business time to resolve (and to acknowledge, when this resolution
+    acknowledges it), as in `acknowledge`."""
     WORKFLOW.check("resolve", incident, actor)
     if first_contact and incident.reopen_count:
         raise InvalidTransition("errors.incident.fcr_after_reopen")
@@ -185,6 +202,7 @@ def resolve(
         event.to_value = "resolved:fcr"
     session.flush()
     first_response(session, incident, now, resolved=True)
+    stamp(incident, org=org)
     return event
 
 
@@ -202,6 +220,7 @@ def reopen(
     event = move(incident, actor=actor, now=now, to="acknowledged", kind="reopened", note=reason)
     session.flush()
     sla.reopen(session, org=org, incident=incident, now=now)
+    reopened(incident)  # no resolution now: its business time goes with `resolved_at`
     return event
 
 

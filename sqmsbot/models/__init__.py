@@ -5,9 +5,11 @@ from sqmsbot.models.accountability import AccountabilityRecord as Accountability
 from sqmsbot.models.base import Base, UTCDateTime
 from sqmsbot.models.blobs import Blob, MessageBlob
 from sqmsbot.models.delivery import OutboxMessage, ProcessedRequest
+from sqmsbot.models.digests import DigestSubscription
 from sqmsbot.models.inbound import InboundRequest as InboundRequest
 from sqmsbot.models.incidents import Incident, IncidentEvent, IncidentInvolvement
 from sqmsbot.models.jobs import JobRun
+from sqmsbot.models.kpi_inputs import Feedback, ServiceVolume
 from sqmsbot.models.people import Person
 from sqmsbot.models.sla import IncidentTarget, IncidentTargetMove
 from sqmsbot.models.state import StoredValue
@@ -15,6 +17,8 @@ from sqmsbot.models.state import StoredValue
 __all__ = [
     "Base",
     "Blob",
+    "DigestSubscription",
+    "Feedback",
     "Incident",
     "IncidentEvent",
     "IncidentInvolvement",
@@ -25,6 +29,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "ProcessedRequest",
+    "ServiceVolume",
     "StoredValue",
     "UTCDateTime",
 ]

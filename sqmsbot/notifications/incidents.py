@@ -18,7 +18,7 @@ from sqmsbot.config import OrgConfig
 from sqmsbot.domain.incident_workflow import can_see_customer
 from sqmsbot.domain.people import people_in
 from sqmsbot.i18n import Translator
-from sqmsbot.messages import Message
+from sqmsbot.messages import Context, Message
 from sqmsbot.models import Incident, IncidentEvent, Person
 from sqmsbot.notifications.audience import (
     channel_translator,
@@ -110,7 +110,7 @@ def incident_changed(
         if released is not None and released.id != actor.id:
             _dm(notifier, org, released, incident, event, "notify.unassigned_dm", by=actor.display_name)
     elif event.kind == "resolved" and incident.reporter.id != actor.id:
-        _dm(notifier, org, incident.reporter, incident, event, "notify.resolved_dm")
+        _dm(notifier, org, incident.reporter, incident, event, "notify.resolved_dm", rate=True)
     elif event.kind == "reopened" and incident.assignee and incident.assignee.id != actor.id:
         _dm(notifier, org, incident.assignee, incident, event, "notify.reopened_dm")
 
@@ -165,7 +165,9 @@ def _dm(
     key: str,
     department: str | None = None,
     by: str = "",
+    rate: bool = False,
 ) -> None:
+    """`rate`: end with the way to rate the incident (`/incident rate`, the CSAT KPI's input)."""
     t = Translator(person_locale(person, org))
     tz = person_timezone(person, org)
     where = department_name(org, department or "", t.locale)
@@ -173,6 +175,9 @@ def _dm(
     private = can_see_customer(incident, person)
     body = card(incident, org=org, t=t, timezone=tz, private=private, viewer=person)
     message = Message(text=f"{intro}\n{title_line(incident, org, t)}", blocks=body.blocks)
+    if rate:
+        prompt = t("kpi_inputs.rate_prompt", ref=ref(incident, org))
+        message = Message(text=f"{message.text}\n{prompt}", blocks=(*body.blocks, Context(text=prompt)))
     notifier.to_person(
         key=f"incident:{incident.id}:dm:{event.id}:{person.id}", person=person, message=message
     )

@@ -38,6 +38,8 @@ class Cron:
     """A cron schedule: APScheduler's CronTrigger fields (day_of_week counts 0 = Monday; prefer mon-fri).
 
     `timezone` None means the department's zone for a per-department job, else the organisation's.
+    `department_time` names a Department setting holding "HH:MM" (e.g. `digest_at`): for a
+    per-department job it replaces `hour` and `minute`, so each department chooses its own time.
     """
 
     minute: str = "0"
@@ -46,9 +48,19 @@ class Cron:
     month: str = "*"
     day_of_week: str = "*"
     timezone: str | None = None
+    department_time: str | None = None
 
-    def describe(self) -> str:
-        return f"cron {self.minute} {self.hour} {self.day} {self.month} {self.day_of_week}"
+    def describe(self, department: Department | None = None) -> str:
+        hour, minute = self.at(department)
+        text = f"cron {minute} {hour} {self.day} {self.month} {self.day_of_week}"
+        return f"{text} ({self.department_time})" if self.department_time else text
+
+    def at(self, department: Department | None) -> tuple[str, str]:
+        """(hour, minute) for one department's series."""
+        if self.department_time and department is not None:
+            hour, minute = str(getattr(department, self.department_time)).split(":")
+            return str(int(hour)), str(int(minute))
+        return self.hour, self.minute
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,8 @@ class Every:
     def span(self) -> timedelta:
         return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
 
-    def describe(self) -> str:
+    def describe(self, department: Department | None = None) -> str:
+        del department  # an interval is the same for everyone
         parts = [
             f"{n}{unit}" for n, unit in ((self.hours, "h"), (self.minutes, "m"), (self.seconds, "s")) if n
         ]
@@ -138,8 +151,9 @@ class Job:
                 seconds=int(self.schedule.span.total_seconds()), start_date=EPOCH, timezone=UTC
             )
         s = self.schedule
+        hour, minute = s.at(department)
         return CronTrigger(
-            minute=s.minute, hour=s.hour, day=s.day, month=s.month, day_of_week=s.day_of_week, timezone=zone
+            minute=minute, hour=hour, day=s.day, month=s.month, day_of_week=s.day_of_week, timezone=zone
         )
 
     def period_key(self, scheduled_at: datetime, org: OrgConfig, department: Department | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqmsbot.presenters.kpi import _arrow
+from sqmsbot.presenters.figures import arrow as _arrow
 
 
 def test_figures_equal_as_printed_are_level_not_down() -> None:
@@ -15,3 +15,8 @@ def test_figures_that_print_differently_point_the_way_they_moved() -> None:
     assert _arrow(1.93, 4.27, kind="hours") == "▼"
     assert _arrow(57, 55, kind="count") == "▲"
     assert _arrow(None, 55, kind="count") == ""
+
+
+def test_an_average_of_counts_is_compared_at_one_decimal() -> None:
+    assert _arrow(3, 2.96, kind="count", average=True) == "="  # 3 against an average printed 3.0
+    assert _arrow(3, 2.94, kind="count", average=True) == "▲"  # against 2.9

@@ -1,8 +1,10 @@
 """What a KPI report holds, and its JSON (DESIGN §8 keys), rounded once so every database agrees.
 
 Durations are kept in seconds as the database computed them and shown in hours to 2 decimals; rates
-to 4 decimals. A figure with nothing to measure (no incident acknowledged, nothing resolved) is None
-(`null`), never a zero that would read as "instant" or "perfect", and never a division by zero.
+to 4 decimals, the mean score to 2. A figure with nothing to measure (no incident acknowledged,
+nothing resolved) is None (`null`), never a zero that would read as "instant" or "perfect", and never
+a division by zero. The error rate and CSAT are `null` as a whole when the period has no recorded
+volume or no response: a team that records neither sees no figure for them, not a row of zeros.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def _hours(seconds: float | None) -> float | None:
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, RATE_DECIMALS) if whole else None
+
+
+SCORE_DECIMALS = 2
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,26 @@ class Figures:
     sla: dict[str, Attainment] = field(default_factory=dict)
     backlog: int = 0
     aged: int = 0
+    # The same populations as `mtta`/`mttr`, in business time, where it is known.
+    mtta_business: Durations = field(default_factory=Durations)
+    mttr_business: Durations = field(default_factory=Durations)
+    volume: int | None = None  # None: no service volume recorded in the period (or for the slice)
+    errors: int | None = None  # recorded errors, else incidents, on the days with a volume
+    responses: int = 0  # feedback given in the period
+    satisfied: int = 0  # of those, scores 4–5
+    score_total: int = 0  # the sum of their scores
+
+    @property
+    def error_rate(self) -> float | None:
+        return None if self.volume is None else _rate(self.errors or 0, self.volume)
+
+    @property
+    def csat_share(self) -> float | None:
+        return _rate(self.satisfied, self.responses)
+
+    @property
+    def csat_mean(self) -> float | None:
+        return round(self.score_total / self.responses, SCORE_DECIMALS) if self.responses else None
 
     @property
     def fcr_rate(self) -> float | None:
@@ -88,9 +113,17 @@ class Figures:
             "reported": self.reported,
             "resolved": self.resolved,
             "mtta_hours": self.mtta.as_json(),
+            "mtta_hours_business": self.mtta_business.as_json(),
             "mttr_hours": self.mttr.as_json(),
+            "mttr_hours_business": self.mttr_business.as_json(),
             "fcr_rate": self.fcr_rate,
             "reopen_rate": self.reopen_rate,
+            "error_rate": None
+            if self.volume is None
+            else {"rate": self.error_rate, "errors": self.errors or 0, "volume": self.volume},
+            "csat": None
+            if not self.responses
+            else {"share": self.csat_share, "mean": self.csat_mean, "n": self.responses},
             "sla": {target: self.sla.get(target, Attainment()).as_json() for target in TARGETS},
             "backlog": self.backlog,
             "aged": self.aged,
@@ -119,8 +152,9 @@ class KpiReport:
     targets: KpiTargets
 
     def targets_json(self) -> dict[str, float]:
-        """The `[kpi_targets]` that are set (csat has no figure yet, so it is left out)."""
-        wanted = self.targets.model_dump(exclude={"csat"})
+        """The `[kpi_targets]` that are set (`csat`: the share of satisfied responses; `error_rate`: the
+        highest acceptable)."""
+        wanted = self.targets.model_dump()
         return {key: float(value) for key, value in wanted.items() if value is not None}
 
     def as_json(self) -> dict[str, Any]:
