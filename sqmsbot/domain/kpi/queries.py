@@ -40,6 +40,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, null, or
 from sqlalchemy.orm import aliased
 
 from sqmsbot.domain.incident_workflow import OPEN_STATUSES
+from sqmsbot.domain.kpi import commitments
 from sqmsbot.domain.kpi.feedback import POSITIVE
 from sqmsbot.domain.kpi.slice import Slice
 from sqmsbot.domain.kpi.sql import seconds_between
@@ -225,26 +226,18 @@ def mttr(*, start: datetime, end: datetime, cut: Slice) -> Select[Any]:
 def sla(*, start: datetime, end: datetime, now: datetime, cut: Slice) -> Select[Any]:
     """Rows (target, achieved, breached) for the commitments decided in the period."""
     row = IncidentTarget
-    missed = or_(
-        row.breached_at.is_not(None),
-        and_(row.due_at.is_not(None), row.due_at < func.coalesce(row.met_at, now)),
-    )
-    decided = case((missed, func.coalesce(row.breached_at, row.due_at)), else_=row.met_at)
+    decided = commitments.decided_at(now)
     return (
         select(
             row.target,
-            func.sum(case((missed, 0), (row.met_at.is_not(None), 1), else_=0)).label("achieved"),
-            func.sum(case((missed, 1), else_=0)).label("breached"),
+            func.sum(commitments.kept_flag(now)).label("achieved"),
+            func.sum(commitments.broken_flag(now)).label("breached"),
         )
         .join(Incident, row.incident_id == Incident.id)
         .where(
             cut.where(),
             # The indexed prefilter; `decided` then puts each commitment in exactly one period.
-            or_(
-                _within(row.met_at, start, end),
-                _within(row.breached_at, start, end),
-                _within(row.due_at, start, end),
-            ),
+            commitments.touching(start, end),
             _within(decided, start, end),
         )
         .group_by(row.target)

@@ -1,7 +1,7 @@
 """What the charts draw: a period's figures per local day, and its incidents per cause.
 
 `daily_series` gives one `Day` per local day of the period (reported count and SLA attainment over
-every target, with the engine's definitions: sqmsbot.domain.kpi.queries.sla), `causes` the incidents
+every target, with the shared definitions: sqmsbot.domain.kpi.commitments), `causes` the incidents
 reported in the period per category, most first. Each is one aggregate statement whatever the
 history or the length of the period: the day of an instant is a CASE over the period's local
 midnights (a local day is 23 or 25 hours on a DST change, so no arithmetic on UTC would do), computed
@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
+from sqmsbot.domain.kpi import commitments
 from sqmsbot.domain.kpi.period import Period, local_midnight
 from sqmsbot.domain.kpi.slice import Slice
 from sqmsbot.models import Incident, IncidentTarget
@@ -75,28 +76,15 @@ def daily_series(
         ).tuples()
     }
     row = IncidentTarget
-    missed = or_(
-        row.breached_at.is_not(None),
-        and_(row.due_at.is_not(None), row.due_at < func.coalesce(row.met_at, now)),
-    )
-    decided_at = case((missed, func.coalesce(row.breached_at, row.due_at)), else_=row.met_at)
+    decided_at = commitments.decided_at(now)
     decided = (
         select(
             _day_index(decided_at, period).label("day"),
-            case((missed, 0), (row.met_at.is_not(None), 1), else_=0).label("achieved"),
-            case((missed, 1), else_=0).label("breached"),
+            commitments.kept_flag(now).label("achieved"),
+            commitments.broken_flag(now).label("breached"),
         )
         .join(Incident, row.incident_id == Incident.id)
-        .where(
-            cut.where(),
-            or_(  # the indexed prefilter, as in queries.sla
-                and_(row.met_at >= start, row.met_at < end),
-                and_(row.breached_at >= start, row.breached_at < end),
-                and_(row.due_at >= start, row.due_at < end),
-            ),
-            decided_at >= start,
-            decided_at < end,
-        )
+        .where(cut.where(), commitments.touching(start, end), decided_at >= start, decided_at < end)
         .subquery("decided")
     )
     sla = {
