@@ -166,6 +166,7 @@ def _rows(
                     "id": target_id,
                     "incident_id": number,
                     "target": target,
+                    "department": departments[service],
                     "policy": template.policy,
                     "calendar": template.calendar,
                     "target_seconds": template.target_seconds,

@@ -2,7 +2,8 @@
 
 At the department's `digest_at` (default 08:30, its own time zone) on the working days of its
 calendar (the calendar its commitments count in; a 24×7 team, or one without commitments, gets one
-every day), the digest of yesterday goes to the department's channel in the department's language,
+every day), the digest of the days since the last working day's (yesterday; Friday to Sunday on a
+Monday) goes to the department's channel in the department's language,
 with one chart (the 30-day trend above the Pareto of causes) carried by the message as a file: stored
 with the outbox row, uploaded once by the platform's deliverer. The people who asked for it
 (`/kpi subscribe`) get a copy by private message in their own language. A quiet day is one line.
@@ -15,13 +16,11 @@ repeat it, so a retried run stores no second post.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from jobs import Cron, JobContext, job
-from sqmsbot.config import Department, OrgConfig
-from sqmsbot.domain.kpi.digest import Digest, gather, local_today
+from sqmsbot.config import OrgConfig
+from sqmsbot.domain.kpi.digest import Digest, gather, is_working_day, local_today
 from sqmsbot.domain.kpi.subscriptions import subscribers
-from sqmsbot.domain.working_hours import default_calendar
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Message
 from sqmsbot.notifications.audience import (
@@ -37,18 +36,12 @@ from sqmsbot.presenters.incident import department_name
 log = logging.getLogger(__name__)
 
 
-def is_working_day(org: OrgConfig, department: Department, now: datetime) -> bool:
-    """Whether the department works on the local day of `now` (always, without a working calendar)."""
-    calendar = default_calendar(org, department=department.key)
-    return calendar is None or bool(calendar.hours_on(local_today(now, department.timezone)))
-
-
 def compose(digest: Digest, *, notifier: Notifier, org: OrgConfig, t: Translator, tz: str) -> Message:
     """The digest in one language: one line on a quiet day, else the post with its chart."""
     if digest.quiet:
         return present.quiet_message(digest, org=org, t=t)
     name = department_name(org, digest.department.key, t.locale)
-    chart_title = t("digest.chart_title", name=name, day=digest.day.start.isoformat())
+    chart_title = t("digest.chart_title", name=name, day=digest.days.last_day.isoformat())
     png = present.chart_png(digest, org=org, t=t, title=chart_title)
     image = (
         None
@@ -64,7 +57,7 @@ def digest(ctx: JobContext) -> None:
     30-day chart, in each department's channel on its working mornings; private copies to subscribers."""
     department, org = ctx.department, ctx.runtime.org
     assert department is not None  # a per-department job
-    if not is_working_day(org, department, ctx.now):
+    if not is_working_day(org, department, local_today(ctx.now, department.timezone)):
         log.debug("%s: not a working day", ctx.period_key)
         return
     data = gather(ctx.session, department=department, org=org, now=ctx.now)
@@ -74,9 +67,12 @@ def digest(ctx: JobContext) -> None:
         message = compose(data, notifier=ctx.notifier, org=org, t=t, tz=tz)
         ctx.notifier.to_channel(key=ctx.period_key, channel=channel, message=message)
     copies = 0
+    composed: dict[tuple[str, str], Message] = {}  # one chart per language and zone, not per reader
     for person in subscribers(ctx.session, department=department.key):
-        t = Translator(person_locale(person, org))
-        message = compose(data, notifier=ctx.notifier, org=org, t=t, tz=person_timezone(person, org))
+        locale, tz = person_locale(person, org), person_timezone(person, org)
+        if (locale, tz) not in composed:
+            composed[locale, tz] = compose(data, notifier=ctx.notifier, org=org, t=Translator(locale), tz=tz)
+        message = composed[locale, tz]
         copies += ctx.notifier.to_person(
             key=f"{ctx.period_key}/to/{person.id}", person=person, message=message
         )

@@ -104,6 +104,10 @@ def postgres_connect_args(parsed: URL, timeouts: Timeouts | None = None) -> dict
         options += f" -c statement_timeout={int(timeouts.statement * 1000)}"
     if "lock_timeout" not in options:
         options += f" -c lock_timeout={int(timeouts.lock * 1000)}"
+    if "jit" not in options:
+        # JIT compiles the KPI engine's aggregates for longer than they take to run (bench/digest.py:
+        # 168 of 253 ms for one report); the bot's statements are short, so it never pays off.
+        options += " -c jit=off"
     args["options"] = options.strip()
     return args
 

@@ -13,12 +13,14 @@ from commands.kpi.show import scope, today_in
 from sqmsbot.cmd.context import Ctx
 from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Args, Pos
+from sqmsbot.domain.kpi.access import require_may_list
 from sqmsbot.domain.kpi.digest import BREACH_WINDOW, broken_commitments
 from sqmsbot.domain.kpi.subscriptions import subscribe as start_copies
 from sqmsbot.domain.kpi.subscriptions import subscribed
 from sqmsbot.domain.kpi.subscriptions import unsubscribe as stop_copies
 from sqmsbot.errors import UsageError
 from sqmsbot.messages import Message
+from sqmsbot.notifications.audience import person_timezone
 from sqmsbot.presenters import digest as present
 from sqmsbot.presenters.incident import department_name
 
@@ -40,8 +42,11 @@ def breaches(ctx: Ctx, args: KpiArgs) -> Reply:
     The commitments missed in the last 24 hours (or in the period), latest first.
     """
     department, tz, name = scope(ctx, args)
+    require_may_list(ctx.actor, department=department)
     if args.period:
         period = parse_period(args.period).period(today=today_in(ctx, tz), tz=tz)
+        if period.from_ > ctx.now:
+            raise UsageError("digest.not_yet", period=present.period_label(period))
         since, until = period.from_, min(period.to, ctx.now)
         window = present.period_label(period)
     else:
@@ -52,7 +57,13 @@ def breaches(ctx: Ctx, args: KpiArgs) -> Reply:
     return Reply(
         [
             present.breaches_reply(
-                count=count, listed=listed, name=name, window=window, org=ctx.org, t=ctx.t, tz=tz
+                count=count,
+                listed=listed,
+                name=name,
+                window=window,
+                org=ctx.org,
+                t=ctx.t,
+                tz=person_timezone(ctx.actor, ctx.org),  # the instants in the reader's zone
             )
         ]
     )

@@ -15,6 +15,7 @@ from commands._types import DepartmentKey
 from sqmsbot.cmd.names import fold
 from sqmsbot.cmd.spec import Args, Pos
 from sqmsbot.domain.kpi import Period
+from sqmsbot.domain.kpi.period import FIRST_YEAR, LAST_YEAR, supported
 
 MAX_DAYS = 366
 """The longest period: a year of days is one chart and one query; longer is a report, not a glance."""
@@ -66,9 +67,12 @@ def _bad() -> PydanticCustomError:
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise _bad() from None
+    if not supported(day):
+        raise _bad()
+    return day
 
 
 def parse_period(typed: str) -> PeriodSpec:
@@ -82,7 +86,7 @@ def parse_period(typed: str) -> PeriodSpec:
     month = MONTH.fullmatch(text)
     if month:
         year, number = int(month.group(1)), int(month.group(2))
-        if not 1 <= number <= 12:
+        if not 1 <= number <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
             raise _bad()
         return PeriodSpec(first=date(year, number, 1), last=date(year, number, 1), month=True)
     if ".." in text:

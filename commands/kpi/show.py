@@ -13,6 +13,7 @@ from sqmsbot.cmd.request import Reply
 from sqmsbot.cmd.spec import Pos
 from sqmsbot.domain.kpi import Period, Slice, compute, timezone_for
 from sqmsbot.domain.kpi.access import require_may_see
+from sqmsbot.domain.kpi.digest import local_today
 from sqmsbot.domain.kpi.movers import movers
 from sqmsbot.domain.kpi.series import causes, daily_series
 from sqmsbot.notifications.audience import person_timezone
@@ -35,7 +36,7 @@ def scope(ctx: Ctx, args: KpiArgs) -> tuple[str | None, str, str]:
 
 
 def today_in(ctx: Ctx, tz: str) -> date:
-    return date.fromisoformat(local(ctx.now, tz)[:10])
+    return local_today(ctx.now, tz)
 
 
 @command.sub("show", positional=WHERE, also=("指标",))

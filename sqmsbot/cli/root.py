@@ -44,6 +44,7 @@ app.add_typer(sla_app, name="sla")
 app.command("scheduler")(scheduler_command)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(import_app, name="import")
 
 
 def _store_is_empty(runtime: Runtime) -> bool:

@@ -117,6 +117,8 @@ def transfer(
     _require_other_department(org, incident=incident, actor=actor, department=department, verb="transfer")
     old = incident.department
     incident.department = department
+    for clock in incident.targets:  # its commitments go with it (sqmsbot.models.sla)
+        clock.department = department
     incident.assignee = None
     for involvement in list(incident.involvements):
         if involvement.department == department:

@@ -86,6 +86,7 @@ def reschedule(session: Session, *, org: OrgConfig, incident: Incident, now: dat
         if row is None:
             row = IncidentTarget(
                 target=target,
+                department=incident.department,
                 started_at=incident.reported_at,
                 fired=[],
                 checkpoints={},

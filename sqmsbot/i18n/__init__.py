@@ -45,7 +45,7 @@ def catalog(locale: str) -> dict[str, str]:
         flat = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
         clash = sorted(set(flat) & set(merged))
         if clash:
-            raise ValueError(f"{path.name}: keys already defined in another {locale} catalog file: {clash[:5]}")
+            raise ValueError(f"{path.name}: keys defined in another {locale} catalog file too: {clash[:5]}")
         merged.update(flat)
     return merged
 

@@ -24,6 +24,10 @@ class Incident(Base):
         Index("ix_incidents_reported_at", "reported_at"),
         Index("ix_incidents_resolved_at", "resolved_at"),
         Index("ix_incidents_closed_at", "closed_at"),
+        # One department's window (the digest, /kpi DEPT): read as a range of its own, not filtered
+        # out of every department's incidents of that window.
+        Index("ix_incidents_department_reported_at", "department", "reported_at"),
+        Index("ix_incidents_department_resolved_at", "department", "resolved_at"),
         # An imported ticket is found again by the system and id it came from: re-importing changes nothing.
         UniqueConstraint("external_system", "external_id", name="uq_incidents_external"),
     )

@@ -31,11 +31,19 @@ class IncidentTarget(Base):
         Index("ix_incident_targets_met_at", "met_at"),
         Index("ix_incident_targets_due_at", "due_at"),
         Index("ix_incident_targets_breached_at", "breached_at"),
+        # One department's commitments of a window, whatever the other departments and the history
+        # hold (the digest, /kpi DEPT): the department leads each of the instants.
+        Index("ix_incident_targets_department_met_at", "department", "met_at"),
+        Index("ix_incident_targets_department_due_at", "department", "due_at"),
+        Index("ix_incident_targets_department_breached_at", "department", "breached_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     target: Mapped[str] = mapped_column(String(16))
+    # The incident's owning department, kept equal to it (set when the clock starts, moved by a
+    # transfer): KPI windows read one department's commitments by index, without joining incidents.
+    department: Mapped[str] = mapped_column(String(32))
     policy: Mapped[str] = mapped_column(String(40))
     calendar: Mapped[str] = mapped_column(String(32))
     target_seconds: Mapped[int]

@@ -11,7 +11,7 @@ set, "· target 90.0% ✅"; counts are compared with the 7-day daily average, ra
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqmsbot.charts import Pareto, Trend, digest_chart
@@ -22,85 +22,108 @@ from sqmsbot.i18n import Translator
 from sqmsbot.messages import Context, Divider, Header, Image, Message, Section
 from sqmsbot.presenters.figures import at_path, compared, met_mark, shown
 from sqmsbot.presenters.incident import clip, department_name
-from sqmsbot.presenters.kpi import CAUSE_KEYS, period_words
+from sqmsbot.presenters.kpi import CAUSE_KEYS, period_words, shown_lines
 from sqmsbot.presenters.movers import sentence
 from sqmsbot.timefmt import duration, local
 
-# (label key, format, path in the figures' JSON, target key, better, compared with: "sum" divides the
-# 7 days' count into a daily average; "rate" compares with the 7 days' own figure; None: no average)
-HEADLINE: tuple[tuple[str, str, tuple[str, ...], str | None, str | None, str | None], ...] = (
-    ("kpi_cli.label.reported", "count", ("reported",), None, None, "sum"),
-    ("kpi_cli.label.resolved", "count", ("resolved",), None, None, "sum"),
-    ("kpi_cli.label.mtta_median", "hours", ("mtta_hours", "median"), None, None, "rate"),
-    ("kpi_cli.label.mttr_median", "hours", ("mttr_hours", "median"), None, None, "rate"),
-    (
+DIGEST_LABELS = frozenset(
+    {
+        "kpi_cli.label.reported",
+        "kpi_cli.label.resolved",
+        "kpi_cli.label.mtta_mean",
+        "kpi_cli.label.mtta_median",
+        "kpi_cli.label.mttr_mean",
+        "kpi_cli.label.mttr_median",
         "kpi_cli.label.sla_acknowledge",
-        "percent",
-        ("sla", "acknowledge", "attainment"),
-        "sla_attainment",
-        "up",
-        "rate",
-    ),
-    (
+        "kpi_cli.label.sla_first_response",
         "kpi_cli.label.sla_resolve",
-        "percent",
-        ("sla", "resolve", "attainment"),
-        "sla_attainment",
-        "up",
-        "rate",
-    ),
-    ("kpi_cli.label.fcr_rate", "percent", ("fcr_rate",), "fcr_rate", "up", "rate"),
-    ("kpi_cli.label.reopen_rate", "percent", ("reopen_rate",), "reopen_rate", "down", "rate"),
-    ("kpi_inputs.label.error_rate", "fine_percent", ("error_rate", "rate"), "error_rate", "down", "rate"),
-    ("kpi_inputs.label.csat_share", "percent", ("csat", "share"), "csat", "up", "rate"),
-    ("kpi_cli.label.backlog", "count", ("backlog",), None, None, None),
-    ("kpi_cli.label.aged", "count", ("aged",), None, None, None),
+        "kpi_cli.label.fcr_rate",
+        "kpi_cli.label.reopen_rate",
+        "kpi_inputs.label.error_rate",
+        "kpi_inputs.label.csat_share",
+        "kpi_cli.label.backlog",
+        "kpi_cli.label.aged",
+    }
 )
+"""The lines of `/kpi` (sqmsbot.presenters.kpi.LINES, one table for both) a digest or weekly report
+shows: the medians and means, every commitment, the rates, the backlog; not the p90s and business
+times, which `/kpi` has for whoever looks further."""
+SNAPSHOTS = frozenset({"kpi_cli.label.backlog", "kpi_cli.label.aged"})
+"""Figures at an instant, compared with the previous period only (an average of backlogs says little)."""
+
+
+def headline_table(
+    targets: dict[str, float],
+) -> list[tuple[str, str, tuple[str, ...], str | None, str | None]]:
+    return [line for line in shown_lines(targets) if line[0] in DIGEST_LABELS]
+
+
 TITLE_CHARS = 60
 
 
-def _average(kind: str, value: Any, compare: str | None, days: int) -> Any:
-    if value is None or compare is None:
-        return None
-    return value / days if compare == "sum" else value
-
-
-def headline_lines(digest: Digest, *, t: Translator) -> list[str]:
-    """One line per headline KPI; a figure with nothing to measure on both sides is left out."""
-    data = digest.report.as_json()
-    week = digest.week.as_json()
-    targets = digest.report.targets_json()
+def compared_lines(
+    data: dict[str, Any],
+    baseline: dict[str, Any],
+    *,
+    baseline_days: int,
+    days: int,
+    targets: dict[str, float],
+    t: Translator,
+    before_key: str,
+    counts_key: str,
+    rates_key: str,
+) -> list[str]:
+    """One line per headline KPI: the figure of the period, against the period before (`before_key`)
+    and against the baseline — a count against the baseline's daily average for as many days
+    (`counts_key`), a rate or time against the baseline's own (`rates_key`) — and the target. A line
+    with nothing to show on any side is left out."""
     lines = []
-    for label, kind, path, target_key, better, compare in HEADLINE:
-        value = at_path(data, path)
-        before = at_path(data["previous"], path)
-        average = _average(kind, at_path(week, path), compare, digest.week_period.days)
-        if value is None and before is None and average is None:
+    for label, kind, path, target_key, better in headline_table(targets):
+        value, before = at_path(data, path), at_path(data["previous"], path)
+        other = None if label in SNAPSHOTS else at_path(baseline, path)
+        counted = kind == "count"
+        if counted and other is not None:
+            other = other / baseline_days * days
+        if value is None and before is None and other is None:
             continue
-        line = t("kpi.line", label=t(label), value=shown(kind, value, t))
-        parts = []
-        if before is not None and value is not None:
-            parts.append(t("digest.vs_day_before", comparison=compared(value, before, kind=kind, t=t)))
-        if average is not None and value is not None:
-            parts.append(
-                t("digest.vs_week", comparison=compared(value, average, kind=kind, t=t, average=True))
-            )
+        parts = [t("kpi.line", label=t(label), value=shown(kind, value, t))]
+        if value is not None and before is not None:
+            parts.append(t(before_key, comparison=compared(value, before, kind=kind, t=t), days=days))
+        if value is not None and other is not None:
+            comparison = compared(value, other, kind=kind, t=t, average=counted)
+            parts.append(t(counts_key if counted else rates_key, comparison=comparison, days=days))
         target = targets.get(target_key) if target_key else None
         if target is not None:
-            parts.append(t("kpi.target", value=shown(kind, target, t)) + met_mark(value, target, better))
-        lines.append(" · ".join([line, *parts]))
+            mark = met_mark(value, target, better, kind=kind)
+            parts.append(t("kpi.target", value=shown(kind, target, t)) + mark)
+        lines.append(" · ".join(parts))
     return lines
 
 
+def headline_lines(digest: Digest, *, t: Translator) -> list[str]:
+    days = digest.days.days
+    return compared_lines(
+        digest.report.as_json(),
+        digest.week.as_json(),
+        baseline_days=digest.week_period.days,
+        days=days,
+        targets=digest.report.targets_json(),
+        t=t,
+        before_key="digest.vs_day_before" if days == 1 else "digest.vs_days_before",
+        counts_key="digest.vs_week_average" if days == 1 else "digest.vs_week_average_days",
+        rates_key="digest.vs_week",
+    )
+
+
 def _breach_line(breach: Breach, *, org: OrgConfig, t: Translator, tz: str, with_day: bool = False) -> str:
-    at = local(breach.at, tz)
+    at = local(breach.at, tz)  # `2026-11-23 13:00 +08:00`
     return t(
         "digest.breach_line",
         ref=f"{org.ref_prefix}-{breach.incident_id}",
         priority=breach.priority,
         target=t(f"sla.target.{breach.target}"),
         title=clip(breach.title, TITLE_CHARS),
-        at=at[:16] if with_day else at[11:16],
+        at=at if with_day else at[11:16],
     )
 
 
@@ -133,12 +156,12 @@ def chart_png(digest: Digest, *, org: OrgConfig, t: Translator, title: str) -> b
 
 def title(digest: Digest, *, org: OrgConfig, t: Translator) -> str:
     name = department_name(org, digest.department.key, t.locale)
-    return t("digest.heading", name=name, day=digest.day.start.isoformat())
+    return t("digest.heading", name=name, day=period_words(digest.days))
 
 
 def quiet_message(digest: Digest, *, org: OrgConfig, t: Translator) -> Message:
     name = department_name(org, digest.department.key, t.locale)
-    text = t("digest.quiet", name=name, day=digest.day.start.isoformat())
+    text = t("digest.quiet", name=name, day=period_words(digest.days))
     return Message(text=text, blocks=(Section(text=text),))
 
 
@@ -153,11 +176,12 @@ def message(digest: Digest, *, org: OrgConfig, t: Translator, tz: str, image: Im
         blocks.append(_section(t("digest.movers"), moved))
         text += [t("digest.movers"), *moved]
     if digest.breach_count:
-        listed = [f"• {_breach_line(b, org=org, t=t, tz=tz)}" for b in digest.breaches]
+        dated = digest.now - digest.since > timedelta(hours=24)  # after a weekend: say the day too
+        listed = [f"• {_breach_line(b, org=org, t=t, tz=tz, with_day=dated)}" for b in digest.breaches]
         more = digest.breach_count - len(digest.breaches)
         if more > 0:
             listed.append(t("digest.more", n=more))
-        heading_b = t("digest.breaches", n=digest.breach_count)
+        heading_b = t("digest.breaches", n=digest.breach_count, since=local(digest.since, tz)[:16])
         blocks.append(_section(heading_b, listed))
         text += [heading_b, *listed]
     if digest.open_count:

@@ -64,8 +64,10 @@ def compared(current: Any, other: Any, *, kind: str, t: Translator, average: boo
     return f"{arrow(current, other, kind=kind, average=average)} {shown(kind, other, t, average=average)}"
 
 
-def met_mark(value: Any, target: float, better: str | None) -> str:
-    """` ✅` when `value` meets `target` in the `better` direction ("up" or "down"), ` ⚠️` when not."""
+def met_mark(value: Any, target: float, better: str | None, *, kind: str = "count") -> str:
+    """` ✅` when `value` meets `target` in the `better` direction ("up" or "down"), ` ⚠️` when not,
+    both as printed: "95.0% · target 95.0% ⚠️" would contradict itself."""
     if value is None or better is None:
         return ""
-    return " ✅" if (value >= target if better == "up" else value <= target) else " ⚠️"
+    now, goal = as_shown(kind, value), as_shown(kind, target)
+    return " ✅" if (now >= goal if better == "up" else now <= goal) else " ⚠️"

@@ -28,12 +28,15 @@ from sqmsbot.presenters.figures import arrow, at_path, met_mark, shown
 from sqmsbot.presenters.incident import service_name
 
 # (label key, format, path in the report's JSON, target key, better: "up", "down" or None)
-LINES: tuple[tuple[str, str, tuple[str, ...], str | None, str | None], ...] = (
+Line = tuple[str, str, tuple[str, ...], str | None, str | None]
+LINES: tuple[Line, ...] = (
     ("kpi_cli.label.reported", "count", ("reported",), None, None),
     ("kpi_cli.label.resolved", "count", ("resolved",), None, None),
+    ("kpi_cli.label.mtta_mean", "hours", ("mtta_hours", "mean"), "mtta_hours", "down"),
     ("kpi_cli.label.mtta_median", "hours", ("mtta_hours", "median"), None, None),
     ("kpi_inputs.label.mtta_business_median", "hours", ("mtta_hours_business", "median"), None, None),
     ("kpi_cli.label.mtta_p90", "hours", ("mtta_hours", "p90"), None, None),
+    ("kpi_cli.label.mttr_mean", "hours", ("mttr_hours", "mean"), "mttr_hours", "down"),
     ("kpi_cli.label.mttr_median", "hours", ("mttr_hours", "median"), None, None),
     ("kpi_inputs.label.mttr_business_median", "hours", ("mttr_hours_business", "median"), None, None),
     ("kpi_cli.label.mttr_p90", "hours", ("mttr_hours", "p90"), None, None),
@@ -70,6 +73,16 @@ OPTIONAL = frozenset(
     }
 )
 """Lines shown only when the period or the one before has the figure (see the module docstring)."""
+WITH_TARGET_ONLY = frozenset({"kpi_cli.label.mtta_mean", "kpi_cli.label.mttr_mean"})
+"""The means are shown beside the medians only where `[kpi_targets]` sets a target for them: the
+median is the better read of a long-tailed time, the mean what a target is usually written on."""
+
+
+def shown_lines(targets: dict[str, float]) -> list[Line]:
+    """The `LINES` a report with these targets shows (the means only where they have a target)."""
+    return [line for line in LINES if line[0] not in WITH_TARGET_ONLY or (line[3] or "") in targets]
+
+
 # Written out, so the catalog test sees every key asked for.
 CAUSE_KEYS = {
     "man": "category.man",
@@ -98,7 +111,7 @@ def headline(
     mover, sqmsbot.presenters.movers), and when it was read."""
     data, targets = report.as_json(), report.targets_json()
     lines = []
-    for label, kind, path, target_key, better in LINES:
+    for label, kind, path, target_key, better in shown_lines(targets):
         value, previous = at_path(data, path), at_path(data["previous"], path)
         if label in OPTIONAL and value is None and previous is None:
             continue
@@ -109,7 +122,11 @@ def headline(
             )
         target = targets.get(target_key) if target_key else None
         if target is not None:
-            line += " · " + t("kpi.target", value=shown(kind, target, t)) + met_mark(value, target, better)
+            line += (
+                " · "
+                + t("kpi.target", value=shown(kind, target, t))
+                + met_mark(value, target, better, kind=kind)
+            )
         lines.append(line)
     heading = t("kpi.heading", name=name, period=period_words(report.period), tz=report.period.tz)
     footer = t("kpi.as_of", at=as_of)

@@ -8,43 +8,29 @@ from typing import Any
 
 from sqmsbot.config import OrgConfig
 from sqmsbot.domain.kpi.digest import local_today
-from sqmsbot.domain.kpi.weekly import WeeklyReport
+from sqmsbot.domain.kpi.weekly import MIN_RESOLVED, WeeklyReport, recognition_bar
 from sqmsbot.i18n import Translator
 from sqmsbot.messages import Context, Header, Message, Section
-from sqmsbot.presenters.digest import HEADLINE
-from sqmsbot.presenters.figures import at_path, compared, met_mark, shown
+from sqmsbot.presenters.digest import compared_lines
 from sqmsbot.presenters.incident import department_name
 from sqmsbot.presenters.kpi import CAUSE_KEYS
 from sqmsbot.presenters.movers import sentence
 from sqmsbot.timefmt import local
 
 
-def _weeks(report: WeeklyReport) -> int:
-    return max(1, report.baseline_period.days // 7)
-
-
 def headline_lines(report: WeeklyReport, *, t: Translator) -> list[str]:
-    data, baseline = report.report.as_json(), report.baseline.as_json()
-    targets = report.report.targets_json()
-    lines = []
-    for label, kind, path, target_key, better, compare in HEADLINE:
-        value, before = at_path(data, path), at_path(data["previous"], path)
-        average = at_path(baseline, path) if compare else None
-        if compare == "sum" and average is not None:
-            average = average / _weeks(report)
-        if value is None and before is None and average is None:
-            continue
-        parts = [t("kpi.line", label=t(label), value=shown(kind, value, t))]
-        if value is not None and before is not None:
-            parts.append(t("weekly.vs_week_before", comparison=compared(value, before, kind=kind, t=t)))
-        if value is not None and average is not None:
-            comparison = compared(value, average, kind=kind, t=t, average=True)
-            parts.append(t("weekly.vs_four_weeks", comparison=comparison))
-        target = targets.get(target_key) if target_key else None
-        if target is not None:
-            parts.append(t("kpi.target", value=shown(kind, target, t)) + met_mark(value, target, better))
-        lines.append(" · ".join(parts))
-    return lines
+    """Last week against the week before and the 4 weeks before it (counts: their weekly average)."""
+    return compared_lines(
+        report.report.as_json(),
+        report.baseline.as_json(),
+        baseline_days=report.baseline_period.days,
+        days=report.week.days,
+        targets=report.report.targets_json(),
+        t=t,
+        before_key="weekly.vs_week_before",
+        counts_key="weekly.vs_four_weeks_average",
+        rates_key="weekly.vs_four_weeks",
+    )
 
 
 def _cause(key: str, t: Translator) -> str:
@@ -72,7 +58,8 @@ def message(report: WeeklyReport, *, org: OrgConfig, t: Translator, tz: str) -> 
 
     section(t("weekly.figures"), headline_lines(report, t=t))
     if report.causes:
-        total = sum(n for _, n in report.causes)
+        # shares of the whole week, not of the five named (the rest is left unnamed)
+        total = max(report.report.current.reported, sum(n for _, n in report.causes))
         section(
             t("weekly.top_causes"),
             [
@@ -102,8 +89,9 @@ def message(report: WeeklyReport, *, org: OrgConfig, t: Translator, tz: str) -> 
                 for p in report.recognised
             ],
         )
-        blocks.append(Context(text=t("weekly.recognition_hint")))
-        text.append(t("weekly.recognition_hint"))
+        hint = t("weekly.recognition_hint", min=MIN_RESOLVED, bar=_percent(recognition_bar(org)))
+        blocks.append(Context(text=hint))
+        text.append(hint)
     footer = t("weekly.footer", at=local(report.now, tz))
     blocks.append(Context(text=footer))
     text.append(footer)

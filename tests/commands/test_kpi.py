@@ -51,8 +51,11 @@ def test_kpi_is_today_for_my_department_against_yesterday(console: Transcript) -
         "KPIs · Customer Service · 2026-11-24 (Asia/Shanghai)",
         "Reported: 0 ▼ previous 3",
         "Resolved: 0 = previous 0",
+        # the means are shown where [kpi_targets] sets them a target
+        "Time to acknowledge, mean: — · target 0.50 h",
         "Time to acknowledge, median: —",
         "Time to acknowledge, p90: —",
+        "Time to resolve, mean: — · target 8.00 h",
         "Time to resolve, median: —",
         "Time to resolve, p90: —",
         "SLA met: acknowledge: — · target 95.0%",
@@ -72,11 +75,13 @@ def test_kpi_yesterday_and_another_department(console: Transcript) -> None:
     # the hand-computed day (tests/kpi/test_engine.py ONE_DAY), with the previous day empty
     it = say(console, "/kpi it yesterday").reply.splitlines()
     assert it[0] == "KPIs · IT · 2026-11-23 (Asia/Shanghai)"
-    assert it[1:14] == [
+    assert it[1:16] == [
         "Reported: 5 ▲ previous 0",
         "Resolved: 3 ▲ previous 0",
+        "Time to acknowledge, mean: 0.42 h · target 0.50 h ✅",  # (10 + 20 + 40 + 30) / 4 minutes
         "Time to acknowledge, median: 0.42 h",
         "Time to acknowledge, p90: 0.62 h",
+        "Time to resolve, mean: 2.00 h · target 8.00 h ✅",  # (1 + 2 + 3) / 3 hours
         "Time to resolve, median: 2.00 h",
         "Time to resolve, p90: 2.80 h",
         "SLA met: acknowledge: 20.0% · target 95.0% ⚠️",

@@ -110,7 +110,7 @@ def test_a_department_with_one_service_names_it_and_quality_records_anywhere(con
         ("/kpi volume hotline 2026-11-23 10 1 extra", "I did not expect “extra” here."),
         (
             "/kpi volume billing 2026-11-23 10",
-            "Volumes of Finance's services are recorded by its leads, managers and admins, or by the "
+            "Volumes of the services of Finance are recorded by its leads, managers and admins, or by the "
             "quality team.",
         ),
     ],
@@ -130,7 +130,7 @@ def test_a_member_may_not_record_their_own_departments_volume(
 ) -> None:
     before = counts()
     refused = as_(console, "li", "/kpi volume hotline 2026-11-23 10").text
-    assert refused.startswith("⚠️ Volumes of Customer Service's services are recorded by its leads")
+    assert refused.startswith("⚠️ Volumes of the services of Customer Service are recorded by its leads")
     assert counts() == before
 
 
@@ -143,7 +143,7 @@ def test_a_chinese_reader(console: Transcript, counts: Callable[[], dict[str, in
     assert refused.startswith("⚠️ 服务量必须是 0 到 1,000,000,000 之间的整数，而不是“六百”。")
     assert refused.endswith("用法：/kpi volume SERVICE YYYY-MM-DD VOLUME [ERRORS]")
     several = say(console, "/kpi volume 客户服务部 昨天 5").text
-    assert several.startswith("⚠️ 客户服务部 负责多项服务（hotline, store）：请指明是哪一项。")
+    assert several.startswith("⚠️ 客户服务部负责多项服务（hotline, store）：请指明是哪一项。")
     assert counts() == before
     reply = say(console, "/kpi yesterday").reply
     assert "差错率：0.50%" in reply.splitlines()

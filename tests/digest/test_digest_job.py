@@ -67,15 +67,19 @@ def _outbox_keys(runtime: Runtime, prefix: str) -> list[str]:
 def test_tuesday_morning_digest_of_the_hand_computed_monday(console: Transcript, tmp_path: Path) -> None:
     out = console(f":clock {TUESDAY_0831}")
     it = _post(out, "#it")
-    assert it[:11] == [
+    assert it[:14] == [
         "☀️ Morning digest · IT · 2026-11-23",
-        "Reported: 5 · day before ▲ 0 · 7-day avg ▲ 0.0",
-        "Resolved: 3 · day before ▲ 0 · 7-day avg ▲ 0.0",
+        "Reported: 5 · day before ▲ 0 · 7-day daily avg ▲ 0.0",
+        "Resolved: 3 · day before ▲ 0 · 7-day daily avg ▲ 0.0",
         # acknowledged after 10, 20, 40 and 30 minutes; resolved after 1, 2 and 3 hours
+        "Time to acknowledge, mean: 0.42 h · target 0.50 h ✅",
         "Time to acknowledge, median: 0.42 h",
+        "Time to resolve, mean: 2.00 h · target 8.00 h ✅",
         "Time to resolve, median: 2.00 h",
         # acknowledge within 15 minutes: A kept it; B, C and E were late, D never came
         "SLA met: acknowledge: 20.0% · target 95.0% ⚠️",
+        # first response within 30 minutes: B by its note, E by its resolution at 01:30
+        "SLA met: first response: 40.0% · target 95.0% ⚠️",
         # resolve within 4 h: A, B and E kept it; C and D were still open at 05:00 (breached)
         "SLA met: resolve: 60.0% · target 95.0% ⚠️",
         "First-contact resolution: 33.3% · target 80.0% ⚠️",
@@ -89,9 +93,9 @@ def test_tuesday_morning_digest_of_the_hand_computed_monday(console: Transcript,
         "• Mobile app: 5 incidents yesterday, usually none (▲).",
         "• Not categorised: 5 incidents yesterday, usually none (▲).",
     ]
-    # the commitments missed in the 24 hours before 08:30, latest first: acknowledge within 15 min
+    # the commitments missed since Monday's digest, latest first: acknowledge within 15 min
     # (B, C, D, E), first response within 30 min (A, C, D), resolve within 4 h (C, D: 13:00 local)
-    breaches = it.index("Missed commitments in the last 24 hours (9)")
+    breaches = it.index("Missed commitments since the last digest (2026-11-23 08:30): 9")
     assert it[breaches + 1 : breaches + 4] == [
         "• SQ-4 P1 · Resolve missed at 13:00 · The app crashes at checkout",
         "• SQ-3 P1 · Resolve missed at 13:00 · The app crashes at checkout",
@@ -191,3 +195,30 @@ def test_a_digest_time_that_is_no_time_is_refused_at_start(tmp_path: Path, value
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"departments\[0\]\.digest_at"):
         load_org_config(path)
+
+
+def test_monday_covers_friday_to_sunday_and_the_weekends_breaches(runtime: Runtime) -> None:
+    """An incident reported on Saturday and never acknowledged: Monday's digest (the first since
+    Friday's) covers Friday to Sunday, counts it, and lists its missed commitments with their day."""
+    with runtime.db.transaction() as session:
+        d = desk(session, runtime.org)
+        d.report(utc("2026-11-28 02:00"))  # Saturday, 10:00 Shanghai
+    _digests_until(runtime, utc("2026-11-30 01:00"))
+    with runtime.db.transaction() as session:
+        posts = {
+            row.dedupe_key: row.payload["text"]
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.like("digest/it/%"))
+            )
+        }
+    assert sorted(posts) == [f"digest/it/2026-11-{day}" for day in (24, 25, 26, 27, 30)]
+    monday = posts["digest/it/2026-11-30"].splitlines()
+    assert monday[0] == "☀️ Morning digest · IT · 2026-11-27 … 2026-11-29"
+    assert monday[1] == "Reported: 1 · 3 days before ▲ 0 · 7-day avg for 3 days ▲ 0.0"
+    breaches = monday.index("Missed commitments since the last digest (2026-11-27 08:30): 3")
+    assert (
+        monday[breaches + 1]
+        == "• SQ-1 P1 · Resolve missed at 2026-11-28 14:00 +08:00 · The app crashes at checkout"
+    )
+    # Friday's digest, about Thursday, did not see it
+    assert "SQ-1" not in posts["digest/it/2026-11-27"]

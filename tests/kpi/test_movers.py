@@ -83,6 +83,7 @@ def seed(session: Session, rows: Iterable[Row]) -> None:
                 {
                     "incident_id": number,
                     "target": "resolve",
+                    "department": row.department,
                     "policy": "*:P3",
                     "calendar": "round-the-clock",
                     "target_seconds": 4 * 3600,
@@ -143,9 +144,9 @@ def test_a_spike_in_one_service_is_the_only_mover(runtime: Runtime) -> None:
             direction="up",
             worse=True,
             count=14,
-            baseline_count=112,
+            baseline_count=16,  # the same weekday in each of the 4 weeks before: 4 × 4
             period=YESTERDAY,
-            buckets=28,
+            buckets=4,
             bucket_days=1,
         )
     ]
@@ -204,10 +205,12 @@ def test_a_flat_zero_baseline_needs_five_incidents(runtime: Runtime, n: int, exp
 
 def test_a_slower_median_resolution_is_a_mover(runtime: Runtime) -> None:
     """Five app incidents a day (cause: machine) resolved in 2 h, 3 h or 4 h by day (days 0, 3, 6 … in
-    2 h): usually 3 h, the median of the daily medians. MTTR is judged in ln(hours): median ln 3,
-    MAD ln(3/2) = 0.28768, scale 1.4826 × 0.28768 = 0.42652. On the 29th six are resolved in 12 to
-    17 h: median 14.5 h, z = ln(14.5 / 3) / 0.42652 = 3.69. Volume (6 against 5: z 0.45) did not
-    move. The service and its cause moved alike: both are named, service first."""
+    2 h). The baseline is the same weekday 28, 21, 14 and 7 days before (days 0, 7, 14, 21: 2, 3, 4
+    and 2 h): usually 2.5 h, the median of those days' medians. MTTR is judged in ln(hours): median
+    (ln 2 + ln 3) / 2 = 0.89588, MAD 0.20273, 1.4826 × MAD = 0.30057 under the 0.35 floor. On the 29th
+    six are resolved in 12 to 17 h: median 14.5 h, z = (ln 14.5 − 0.89588) / 0.35 = 5.08. Volume (6
+    against 5: z 0.45) did not move. The service and its cause moved alike: both are named, service
+    first."""
     rows = []
     for index, day in enumerate(baseline_days()):
         hours = 2 + index % 3
@@ -225,10 +228,10 @@ def test_a_slower_median_resolution_is_a_mover(runtime: Runtime) -> None:
     assert [
         (m.dimension, m.key, m.metric, m.current, m.baseline, m.z, m.direction, m.worse) for m in found
     ] == [
-        ("service", "app", "mttr", 14.5, 3.0, 3.69, "up", True),
-        ("category", "machine", "mttr", 14.5, 3.0, 3.69, "up", True),
+        ("service", "app", "mttr", 14.5, 2.5, 5.08, "up", True),
+        ("category", "machine", "mttr", 14.5, 2.5, 5.08, "up", True),
     ]
-    assert (found[0].count, found[0].baseline_count) == (6, 140)
+    assert (found[0].count, found[0].baseline_count) == (6, 20)
     assert run(runtime, limit=1) == found[:1]
 
 
@@ -265,10 +268,11 @@ def test_one_mover_per_key_its_most_remarkable_metric(runtime: Runtime) -> None:
 
 def test_a_fall_in_sla_attainment_is_a_mover(runtime: Runtime) -> None:
     """Five billing incidents a day, each with a resolve commitment, all met but one on every fourth
-    day (7 days at 80 %, 21 at 100 %): usually 133 / 140 = 95 %, MAD of the daily rates 0. On the 29th
-    10 commitments: 6 met, 3 recorded breached and 1 unmet and past due by `now` (breached at its due
-    time): 60 %. Binomial spread at (133 + 1) / (140 + 2) = 0.94366: √(0.94366 × 0.05634 / 10) = 0.07292
-    (above the 0.05 floor): z = −0.35 / 0.07292 = −4.80. Volume (10 against 5: z 2.24) did not move.
+    day. The baseline is the same weekday of the 4 weeks before (days 0, 7, 14, 21: day 0 at 80 %, the
+    others 100 %): usually 19 / 20 = 95 %, MAD of the daily rates 0. On the 29th 10 commitments: 6
+    met, 3 recorded breached and 1 unmet and past due by `now` (breached at its due time): 60 %.
+    Binomial spread at (19 + 1) / (20 + 2) = 0.90909: √(0.90909 × 0.09091 / 10) = 0.09091 (above the
+    0.05 floor): z = −0.35 / 0.09091 = −3.85. Volume (10 against 5: z 2.24) did not move.
     """
     rows = []
     for index, day in enumerate(baseline_days()):
@@ -305,10 +309,10 @@ def test_a_fall_in_sla_attainment_is_a_mover(runtime: Runtime) -> None:
     assert [
         (m.dimension, m.key, m.metric, m.current, m.baseline, m.z, m.direction, m.worse) for m in found
     ] == [
-        ("service", "billing", "sla", 0.6, 0.95, -4.8, "down", True),
-        ("category", "uncategorised", "sla", 0.6, 0.95, -4.8, "down", True),
+        ("service", "billing", "sla", 0.6, 0.95, -3.85, "down", True),
+        ("category", "uncategorised", "sla", 0.6, 0.95, -3.85, "down", True),
     ]
-    assert (found[0].count, found[0].baseline_count) == (10, 140)
+    assert (found[0].count, found[0].baseline_count) == (10, 20)  # 4 same weekdays × 5 commitments
 
 
 WEEK = Period.week(date(2026, 11, 23), TZ)  # Monday 23 … Sunday 29; baseline 2026-10-26 … 2026-11-22

@@ -172,8 +172,9 @@ def seed_clocks(conn: Connection, *, start: datetime, days: int, count: int = 40
         )  # fmt: skip
         conn.execute(
             insert(IncidentTarget).values(
-                incident_id=number, target="resolve", policy="race", calendar="race", target_seconds=3600,
-                started_at=start, due_at=checkpoints["breach"], met_at=None, breached_at=None,
+                incident_id=number, target="resolve", department="ops", policy="race", calendar="race",
+                target_seconds=3600, started_at=start, due_at=checkpoints["breach"], met_at=None,
+                breached_at=None,
                 checkpoints={label: at.isoformat() for label, at in checkpoints.items()}, fired=[],
                 next_check_at=min(checkpoints.values()), updated_at=start,
             )

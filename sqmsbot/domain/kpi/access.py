@@ -22,3 +22,12 @@ def require_may_see(person: Person, *, department: str | None) -> None:
     """Refuse, with a translated reason, another department's KPIs to a member."""
     if not may_see(person, department=department):
         raise Forbidden("errors.kpi_other_department", roles=", ".join(CROSS_DEPARTMENT_ROLES))
+
+
+def require_may_list(person: Person, *, department: str | None) -> None:
+    """Refuse a list of incidents (refs and titles: `/kpi breaches`) a person may not read. Unlike an
+    aggregate, the organisation's list names every department's incidents, so it is for the roles
+    that answer across teams; a department's own list is for its people, as for its figures."""
+    if department is None and person.role not in CROSS_DEPARTMENT_ROLES:
+        raise Forbidden("errors.kpi_org_list", roles=", ".join(CROSS_DEPARTMENT_ROLES))
+    require_may_see(person, department=department)

@@ -8,15 +8,15 @@ breaches and the weekly ranking all read these, so they can never disagree.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 
+from sqmsbot.domain.kpi.prepared import Instant
 from sqmsbot.models import IncidentTarget
 
 
-def broken(now: datetime) -> ColumnElement[bool]:
+def broken(now: Instant) -> ColumnElement[bool]:
     row = IncidentTarget
     return or_(
         row.breached_at.is_not(None),
@@ -24,21 +24,21 @@ def broken(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def decided_at(now: datetime) -> ColumnElement[Any]:
+def decided_at(now: Instant) -> ColumnElement[Any]:
     row = IncidentTarget
     return case((broken(now), func.coalesce(row.breached_at, row.due_at)), else_=row.met_at)
 
 
-def kept_flag(now: datetime) -> ColumnElement[int]:
+def kept_flag(now: Instant) -> ColumnElement[int]:
     """1 for a kept commitment, 0 otherwise."""
     return case((broken(now), 0), (IncidentTarget.met_at.is_not(None), 1), else_=0)
 
 
-def broken_flag(now: datetime) -> ColumnElement[int]:
+def broken_flag(now: Instant) -> ColumnElement[int]:
     return case((broken(now), 1), else_=0)
 
 
-def touching(start: datetime, end: datetime) -> ColumnElement[bool]:
+def touching(start: Instant, end: Instant) -> ColumnElement[bool]:
     """The indexed prefilter: met, breached or due in [start, end); `decided_at` then puts each
     commitment in exactly one period."""
     row = IncidentTarget

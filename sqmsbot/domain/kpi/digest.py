@@ -1,12 +1,15 @@
 """What a department's morning digest says, gathered from the store in a fixed number of statements.
 
-The digest is about **yesterday**, a local day of the department's zone: its KPIs against the day
-before (`report.previous`) and against the 7 days before it (`week`, whose counts the presenter
-divides into a daily average), the commitments broken in the **last 24 hours** (overnight breaches are
-what the morning needs to hear about, so the window ends at the digest's instant, not at midnight),
-the oldest incidents still open, the daily trend and the causes of the **30 days** ending yesterday
-(the chart), and the movers of yesterday against their 4-week baseline. Each part reads a window, not
-the history: the cost is the same after ten years as after one.
+The digest covers the **days since the last working day's digest**: yesterday on a normal morning,
+Friday to Sunday on a Monday, the whole break after a holiday (local days of the department's zone;
+its working days are those of its calendar, sqmsbot.domain.working_hours; without one, every day).
+For those days: the KPIs against the same number of days before (`report.previous`) and against the
+7 days before them (`week`, whose counts the presenter turns into a daily average); the commitments
+broken **since the last digest** (from its instant to this one's, so overnight and weekend breaches
+are told once, never twice and never lost, whatever the length of the local days); the oldest
+incidents still open; the daily trend and the causes of the **30 days** ending yesterday (the chart);
+and the movers of the covered days against the same weekdays of the 4 weeks before. Each part reads
+a window, not the history: the cost is the same after ten years as after one.
 
 A **quiet day** is one with nothing to say: nothing reported, resolved or broken, and nothing open.
 The presenter then posts one short line instead of empty figures and a blank chart.
@@ -15,14 +18,17 @@ The presenter then posts one short line instead of empty figures and a blank cha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import Department, OrgConfig
 from sqmsbot.domain.incident_workflow import OPEN_STATUSES
+from sqmsbot.domain.kpi import prepared
 from sqmsbot.domain.kpi.commitments import broken
 from sqmsbot.domain.kpi.engine import compute, figures
 from sqmsbot.domain.kpi.movers import Mover, movers
@@ -30,9 +36,11 @@ from sqmsbot.domain.kpi.period import Period
 from sqmsbot.domain.kpi.report import Figures, KpiReport
 from sqmsbot.domain.kpi.series import Day, causes, daily_series
 from sqmsbot.domain.kpi.slice import Slice
+from sqmsbot.domain.working_hours import default_calendar
 from sqmsbot.models import Incident, IncidentTarget
 
 BREACH_WINDOW = timedelta(hours=24)
+"""`/kpi breaches` without a period: the last 24 hours."""
 LISTED = 5
 """Breaches and open incidents named one by one; past five the digest gives the count."""
 TREND_DAYS = 30
@@ -67,6 +75,7 @@ class Digest:
 
     department: Department
     now: datetime
+    since: datetime  # the previous digest's instant: breaches are counted from here
     report: KpiReport
     week: Figures
     week_period: Period
@@ -79,12 +88,13 @@ class Digest:
     movers: list[Mover] = field(default_factory=list)
 
     @property
-    def day(self) -> Period:
+    def days(self) -> Period:
+        """The local days covered: yesterday, or the days since the last working day's digest."""
         return self.report.period
 
     @property
     def quiet(self) -> bool:
-        """Nothing reported, resolved or broken yesterday, and nothing open: one line is enough."""
+        """Nothing reported, resolved or broken in the days covered, and nothing open: one line."""
         current = self.report.current
         return not (current.reported or current.resolved or self.breach_count or self.open_count)
 
@@ -94,22 +104,44 @@ def local_today(now: datetime, tz: str) -> date:
     return now.astimezone(ZoneInfo(tz)).date()
 
 
+MAX_COVERED_DAYS = 14
+"""The longest break a digest looks back over (a holiday week and its weekends)."""
+
+
+def is_working_day(org: OrgConfig, department: Department, day: date) -> bool:
+    """Whether the department works on `day` (always, without a working calendar)."""
+    calendar = default_calendar(org, department=department.key)
+    return calendar is None or bool(calendar.hours_on(day))
+
+
+def covered(org: OrgConfig, department: Department, now: datetime) -> tuple[Period, datetime]:
+    """The local days the digest at `now` covers — from the last working day before today to
+    yesterday — and the instant of that day's digest (where this one's breaches start)."""
+    tz = department.timezone
+    today = local_today(now, tz)
+    last = today - timedelta(days=1)
+    while last > today - timedelta(days=MAX_COVERED_DAYS) and not is_working_day(org, department, last):
+        last -= timedelta(days=1)
+    hour, minute = (int(part) for part in department.digest_at.split(":"))
+    previous_digest = datetime.combine(last, time(hour, minute), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    return Period.range(last, today - timedelta(days=1), tz), min(previous_digest, now)
+
+
 def gather(session: Session, *, department: Department, org: OrgConfig, now: datetime) -> Digest:
     """Everything one department's digest says, as of `now` (the digest's scheduled instant)."""
     tz = department.timezone
-    yesterday = local_today(now, tz) - timedelta(days=1)
-    day = Period.day(yesterday, tz)
+    days, since = covered(org, department, now)
+    yesterday = days.last_day
     cut = Slice(department=department.key)
-    week_period = Period.range(yesterday - timedelta(days=BASELINE_DAYS), yesterday - timedelta(days=1), tz)
+    week_period = Period.range(days.start - timedelta(days=BASELINE_DAYS), days.start - timedelta(days=1), tz)
     trend_period = Period.range(yesterday - timedelta(days=TREND_DAYS - 1), yesterday, tz)
-    breach_count, breaches = broken_commitments(
-        session, department=department.key, since=now - BREACH_WINDOW, until=now
-    )
-    open_count, oldest = oldest_open(session, department=department.key)
+    breach_count, breaches = broken_commitments(session, department=department.key, since=since, until=now)
+    open_count, oldest = oldest_open(session, department=department.key, now=now)
     return Digest(
         department=department,
         now=now,
-        report=compute(session, period=day, slice=cut, org=org, now=now),
+        since=since,
+        report=compute(session, period=days, slice=cut, org=org, now=now),
         week=figures(session, period=week_period, cut=cut, now=now),
         week_period=week_period,
         breaches=breaches,
@@ -118,19 +150,15 @@ def gather(session: Session, *, department: Department, org: OrgConfig, now: dat
         open_count=open_count,
         trend=daily_series(session, period=trend_period, slice=cut, org=org, now=now),
         causes=causes(session, period=trend_period, slice=cut),
-        movers=movers(session, period=day, slice=cut, now=now),
+        movers=movers(session, period=days, slice=cut, now=now),
     )
 
 
-def broken_commitments(
-    session: Session, *, department: str | None, since: datetime, until: datetime, limit: int = LISTED
-) -> tuple[int, list[Breach]]:
-    """How many commitments were broken in [since, until), and the latest `limit` of them.
-
-    Broken as every KPI counts it (sqmsbot.domain.kpi.commitments), as known at `until`, at the
-    breach instant, else the due time. Two statements: the count, and the listed rows.
-    """
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _breaches_statement(department: str | None, limit: int) -> Select[Any]:
+    """The latest `limit` commitments broken in [since, until), each row with the count of them all."""
     row = IncidentTarget
+    since, until = prepared.instant("since"), prepared.instant("until")
     at = func.coalesce(row.breached_at, row.due_at)
     where = [
         or_(  # the indexed prefilter
@@ -140,34 +168,65 @@ def broken_commitments(
         broken(until),
         at >= since,
         at < until,
-        *([Incident.department == department] if department is not None else []),
+        *([row.department == department] if department is not None else []),
     ]
-    joined = select(func.count()).select_from(row).join(Incident, row.incident_id == Incident.id)
-    count = int(session.execute(joined.where(*where)).scalar_one())
-    listed = session.execute(
-        select(Incident.id, Incident.title, Incident.priority, row.target, at.label("at"))
+    return (
+        select(
+            Incident.id, Incident.title, Incident.priority, row.target, at.label("at"), func.count().over()
+        )
         .join(Incident, row.incident_id == Incident.id)
         .where(*where)
         .order_by(at.desc(), Incident.id.desc(), row.target)
         .limit(limit)
-    ).tuples()
+    )
+
+
+def broken_commitments(
+    session: Session, *, department: str | None, since: datetime, until: datetime, limit: int = LISTED
+) -> tuple[int, list[Breach]]:
+    """How many commitments were broken in [since, until), and the latest `limit` of them.
+
+    Broken as every KPI counts it (sqmsbot.domain.kpi.commitments), as known at `until`, at the
+    breach instant, else the due time. One statement: the rows listed carry the count of them all.
+    """
+    rows = session.execute(_breaches_statement(department, limit), {"since": since, "until": until}).all()
+    count = int(rows[0][5]) if rows else 0
     return count, [
         Breach(incident_id=i, title=title, priority=priority, target=target, at=when)
-        for i, title, priority, target, when in listed
+        for i, title, priority, target, when, _ in rows
     ]
 
 
-def oldest_open(session: Session, *, department: str, limit: int = LISTED) -> tuple[int, list[OpenIncident]]:
-    """How many of the department's incidents are open now, and the `limit` reported longest ago."""
-    where = (Incident.department == department, Incident.status.in_(OPEN_STATUSES))
-    count = int(session.execute(select(func.count()).select_from(Incident).where(*where)).scalar_one())
-    rows = session.execute(
-        select(Incident.id, Incident.title, Incident.priority, Incident.status, Incident.reported_at)
-        .where(*where)
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _open_statement(department: str, limit: int) -> Select[Any]:
+    return (
+        select(
+            Incident.id,
+            Incident.title,
+            Incident.priority,
+            Incident.status,
+            Incident.reported_at,
+            func.count().over(),
+        )
+        .where(
+            Incident.department == department,
+            Incident.status.in_(OPEN_STATUSES),
+            Incident.reported_at < prepared.instant("now"),
+        )
         .order_by(Incident.reported_at, Incident.id)
         .limit(limit)
-    ).tuples()
+    )
+
+
+def oldest_open(
+    session: Session, *, department: str, now: datetime, limit: int = LISTED
+) -> tuple[int, list[OpenIncident]]:
+    """How many of the department's incidents reported before `now` are open, and the `limit`
+    reported longest ago (a digest run late lists what was open at its instant, not what came since).
+    One statement."""
+    rows = session.execute(_open_statement(department, limit), {"now": now}).all()
+    count = int(rows[0][5]) if rows else 0
     return count, [
         OpenIncident(incident_id=i, title=title, priority=priority, status=status, reported_at=at)
-        for i, title, priority, status, at in rows
+        for i, title, priority, status, at, _ in rows
     ]

@@ -8,14 +8,16 @@ are scalar subqueries of the counts: the measures added to the report added no s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
-from sqmsbot.domain.kpi import queries
+from sqmsbot.domain.kpi import prepared, queries
 from sqmsbot.domain.kpi.period import Period
 from sqmsbot.domain.kpi.report import Attainment, Durations, Figures, KpiReport
 from sqmsbot.domain.kpi.slice import Slice
@@ -40,22 +42,51 @@ def compute(
     )
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """One slice's four statements, with the period's instants as parameters (`prepared`)."""
+
+    counts: Select[Any]
+    mtta: Select[Any]
+    mttr: Select[Any]
+    sla: Select[Any]
+
+
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _statements(cut: Slice) -> _Statements:
+    start, end, at, now = (prepared.instant(name) for name in ("start", "end", "at", "now"))
+    columns = ("seconds", "business")
+    counts = queries.counts(
+        start=start,
+        end=end,
+        at=at,
+        now=now,
+        cut=cut,
+        first_day=prepared.day("first_day"),
+        end_day=prepared.day("end_day"),
+    )
+    return _Statements(
+        counts=counts,
+        mtta=duration_stats(queries.mtta(start=start, end=end, cut=cut), columns=columns),
+        mttr=duration_stats(queries.mttr(start=start, end=end, cut=cut), columns=columns),
+        sla=queries.sla(start=start, end=end, now=now, cut=cut),
+    )
+
+
 def figures(session: Session, *, period: Period, cut: Slice, now: datetime) -> Figures:
     """One period's KPIs: four aggregate statements."""
-    start, end = period.from_, period.to
-    row = session.execute(
-        queries.counts(
-            start=start,
-            end=end,
-            at=min(end, now),
-            now=now,
-            cut=cut,
-            first_day=period.start,
-            end_day=period.end,
-        )
-    ).one()
-    mtta, mtta_business = _durations(session, queries.mtta(start=start, end=end, cut=cut))
-    mttr, mttr_business = _durations(session, queries.mttr(start=start, end=end, cut=cut))
+    statements = _statements(cut)
+    params = {
+        "start": period.from_,
+        "end": period.to,
+        "at": min(period.to, now),
+        "now": now,
+        "first_day": period.start,
+        "end_day": period.end,
+    }
+    row = session.execute(statements.counts, params).one()
+    mtta, mtta_business = _durations(session.execute(statements.mtta, params).one())
+    mttr, mttr_business = _durations(session.execute(statements.mttr, params).one())
     return Figures(
         reported=row.reported,
         resolved=row.resolved,
@@ -68,9 +99,7 @@ def figures(session: Session, *, period: Period, cut: Slice, now: datetime) -> F
         mttr_business=mttr_business,
         sla={
             target: Attainment(achieved=int(achieved or 0), breached=int(breached or 0))
-            for target, achieved, breached in session.execute(
-                queries.sla(start=start, end=end, now=now, cut=cut)
-            ).tuples()
+            for target, achieved, breached in session.execute(statements.sla, params).tuples()
         },
         backlog=row.backlog,
         aged=row.aged,
@@ -82,9 +111,8 @@ def figures(session: Session, *, period: Period, cut: Slice, now: datetime) -> F
     )
 
 
-def _durations(session: Session, durations: Select[Any]) -> tuple[Durations, Durations]:
-    """The wall-clock and the business-time statistics of one population, in one statement."""
-    row = session.execute(duration_stats(durations, columns=("seconds", "business"))).one()
+def _durations(row: Any) -> tuple[Durations, Durations]:
+    """The wall-clock and the business-time statistics of one population, from one statement."""
     return _stats(*row[:4]), _stats(*row[4:])
 
 

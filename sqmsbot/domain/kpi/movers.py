@@ -12,9 +12,10 @@ baseline, on three metrics with the engine's definitions (sqmsbot.domain.kpi.que
 - `sla`: attainment over every target (achieved ÷ decided, a commitment decided in the bucket holding
   its breach instant, else its met instant, as `queries.sla`).
 
-The baseline: the 28 local days before the period, cut into buckets of the period's length — a day
-gives 28 daily values, a week 4 weekly values, a longer period as many whole buckets as fit in 28
-days, at least one. Buckets are runs of local days of `period.tz` (local midnights: DST-correct).
+The baseline: for a period of up to a week, the same days of the week in each of the 4 weeks before
+(a Monday against 4 Mondays, Friday-to-Sunday against 4 of them: volumes follow the week); for a
+longer period, as many runs of its length as fit in the 28 days before it, at least one. Buckets are
+runs of local days of `period.tz` (local midnights: DST-correct).
 
 The rule that keeps noise out (constants below, tunable):
 - robust z = (current − usual) / scale, with scale = max(1.4826 × MAD(baseline), floor); `usual` is
@@ -52,6 +53,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -59,6 +61,8 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Float,
+    Select,
+    and_,
     case,
     cast,
     func,
@@ -68,6 +72,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from sqmsbot.domain.kpi import prepared
 from sqmsbot.domain.kpi.commitments import broken_flag, decided_at, kept_flag, touching
 from sqmsbot.domain.kpi.period import Period, local_midnight
 from sqmsbot.domain.kpi.series import UNCATEGORISED
@@ -78,6 +83,7 @@ from sqmsbot.models import Incident, IncidentTarget
 DIMENSIONS = ("service", "category")
 METRICS = ("volume", "mttr", "sla")
 BASELINE_DAYS = 28
+WEEK_DAYS = 7
 MAD_TO_SD = 1.4826  # MAD × this estimates the standard deviation of normal data
 Z_MIN = 3.0
 MIN_INCIDENTS = 5  # volume up: in the period; volume down: the baseline median
@@ -119,34 +125,81 @@ class Mover:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """A window's form, without its dates: `buckets` baseline buckets of `length` local days, each
+    `step` days before the next, then the period. Statements are built once per shape
+    (sqmsbot.domain.kpi.prepared), their instants named: `window_start`, `window_end`, and each
+    bucket's `bucket_start_i` and `bucket_end_i` (the period is bucket `buckets`)."""
+
+    buckets: int
+    length: int
+    step: int
+
+    @property
+    def start(self) -> Any:
+        return prepared.instant("window_start")
+
+    @property
+    def end(self) -> Any:
+        return prepared.instant("window_end")
+
+    def index(self, column: Any) -> ColumnElement[Any]:
+        """The bucket holding `column` (NULL between buckets and outside the window)."""
+        starts = prepared.numbered("bucket_start", self.buckets + 1)
+        ends = prepared.numbered("bucket_end", self.buckets + 1)
+        return case(
+            *(
+                (and_(column >= start, column < end), literal_column(str(i)))
+                for i, (start, end) in enumerate(zip(starts, ends, strict=True))
+            ),
+            else_=None,
+        )
+
+
+@dataclass(frozen=True)
 class Window:
-    """The baseline buckets and the period, as one run of buckets of `length` local days: indexes
-    0 … `buckets` − 1 are the baseline (oldest first), index `buckets` is the period itself."""
+    """The baseline buckets and the period: indexes 0 … `buckets` − 1 are the baseline (oldest
+    first), index `buckets` is the period itself.
+
+    A period of a week or less is compared with the same days of the week in each of the 4 weeks
+    before it (a Monday with Mondays, Friday-to-Sunday with Fridays-to-Sundays): service volumes
+    follow the week, and a baseline of every day would make each quiet Sunday a "fall". A longer
+    period is compared with the runs of as many days before it that fit in 28 days (at least one).
+    """
 
     period: Period
     buckets: int
     length: int
+    step: int
 
     @classmethod
     def of(cls, period: Period) -> Window:
-        return cls(period=period, buckets=max(1, BASELINE_DAYS // period.days), length=period.days)
+        if period.days <= WEEK_DAYS:
+            return cls(period=period, buckets=BASELINE_DAYS // WEEK_DAYS, length=period.days, step=WEEK_DAYS)
+        return cls(
+            period=period, buckets=max(1, BASELINE_DAYS // period.days), length=period.days, step=period.days
+        )
 
     @property
-    def start(self) -> datetime:
-        return local_midnight(self.period.start - timedelta(days=self.buckets * self.length), self.period.tz)
+    def shape(self) -> Shape:
+        return Shape(buckets=self.buckets, length=self.length, step=self.step)
 
-    @property
-    def end(self) -> datetime:
-        return self.period.to
-
-    def index(self, column: Any) -> ColumnElement[Any]:
-        """The bucket holding `column` (NULL outside the window): a CASE over local midnights."""
-        first = self.period.start - timedelta(days=self.buckets * self.length)
-        ends = [
-            local_midnight(first + timedelta(days=(i + 1) * self.length), self.period.tz)
+    def params(self, now: datetime) -> dict[str, Any]:
+        """The instants of `shape`'s statements for this window, and `now`."""
+        tz = self.period.tz
+        firsts = [
+            self.period.start - timedelta(days=(self.buckets - i) * self.step)
             for i in range(self.buckets + 1)
         ]
-        return case(*((column < end, literal_column(str(i))) for i, end in enumerate(ends)), else_=None)
+        starts = [local_midnight(first, tz) for first in firsts]
+        ends = [local_midnight(first + timedelta(days=self.length), tz) for first in firsts]
+        return {
+            "window_start": starts[0],
+            "window_end": self.period.to,
+            "now": now,
+            **prepared.values("bucket_start", starts),
+            **prepared.values("bucket_end", ends),
+        }
 
 
 def _key_columns() -> list[ColumnElement[Any]]:
@@ -174,32 +227,39 @@ def _per_dimension(
     return union_all(*parts)
 
 
-def _volume(session: Session, window: Window, cut: Slice) -> dict[tuple[str, str], dict[int, int]]:
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _volume_statement(cut: Slice, shape: Shape) -> CompoundSelect[Any]:
     rows = (
-        select(*_key_columns(), window.index(Incident.reported_at).label("bucket"))
-        .where(cut.where(), Incident.reported_at >= window.start, Incident.reported_at < window.end)
+        select(*_key_columns(), shape.index(Incident.reported_at).label("bucket"))
+        .where(cut.where(), Incident.reported_at >= shape.start, Incident.reported_at < shape.end)
         .cte("window_reported")
     )
+    return _per_dimension(rows, lambda key: [func.count()])
+
+
+def _volume(
+    session: Session, window: Window, cut: Slice, now: datetime
+) -> dict[tuple[str, str], dict[int, int]]:
     found: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
-    for dimension, key, bucket, n in session.execute(
-        _per_dimension(rows, lambda key: [func.count()])
-    ).tuples():
+    statement = _volume_statement(cut, window.shape)
+    for dimension, key, bucket, n in session.execute(statement, window.params(now)).tuples():
+        if bucket is None:  # between the buckets: another day of the week
+            continue
         found[(dimension, key)][int(bucket)] = int(n)
     return found
 
 
-def _mttr(
-    session: Session, window: Window, cut: Slice
-) -> dict[tuple[str, str], dict[int, tuple[int, float]]]:
-    """(key) → bucket → (resolved, median seconds to resolve): the median by ranks within each group,
-    as sqmsbot.domain.kpi.sql does for one group (the mean of the two middle values when even)."""
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _mttr_statement(cut: Slice, shape: Shape) -> Select[Any]:
+    """Per (dimension, key, bucket): resolved, and the median seconds to resolve by ranks within each
+    group, as sqmsbot.domain.kpi.sql does for one group (the mean of the two middle values when even)."""
     rows = (
         select(
             *_key_columns(),
-            window.index(Incident.resolved_at).label("bucket"),
+            shape.index(Incident.resolved_at).label("bucket"),
             seconds_between(Incident.resolved_at, Incident.reported_at).label("seconds"),
         )
-        .where(cut.where(), Incident.resolved_at >= window.start, Incident.resolved_at < window.end)
+        .where(cut.where(), Incident.resolved_at >= shape.start, Incident.resolved_at < shape.end)
         .cte("window_resolved")
     )
     ranked = _per_dimension(
@@ -221,20 +281,28 @@ def _mttr(
             else_=0.0,
         )
     )
-    statement = select(ranked.c.dimension, ranked.c.key, ranked.c.bucket, func.count(), median).group_by(
+    return select(ranked.c.dimension, ranked.c.key, ranked.c.bucket, func.count(), median).group_by(
         ranked.c.dimension, ranked.c.key, ranked.c.bucket
     )
+
+
+def _mttr(
+    session: Session, window: Window, cut: Slice, now: datetime
+) -> dict[tuple[str, str], dict[int, tuple[int, float]]]:
+    """(key) → bucket → (resolved, median seconds to resolve)."""
     found: dict[tuple[str, str], dict[int, tuple[int, float]]] = defaultdict(dict)
-    for dimension, key, bucket, n, seconds in session.execute(statement).tuples():
+    statement = _mttr_statement(cut, window.shape)
+    for dimension, key, bucket, n, seconds in session.execute(statement, window.params(now)).tuples():
+        if bucket is None:
+            continue
         found[(dimension, key)][int(bucket)] = (int(n), float(seconds))
     return found
 
 
-def _sla(
-    session: Session, window: Window, cut: Slice, now: datetime
-) -> dict[tuple[str, str], dict[int, tuple[int, int]]]:
-    """(key) → bucket → (achieved, breached), every target, with the shared definitions
-    (sqmsbot.domain.kpi.commitments).
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _sla_statement(cut: Slice, shape: Shape) -> CompoundSelect[Any]:
+    """Per (dimension, key, bucket): commitments kept and broken, every target, with the shared
+    definitions (sqmsbot.domain.kpi.commitments).
 
     The commitments decided in the window are read first, by their instants' indexes, into a
     MATERIALIZED CTE, and only then joined to their incidents for the slice: joined in one step,
@@ -243,6 +311,7 @@ def _sla(
     the whole history, not the window.
     """
     row = IncidentTarget
+    now = prepared.instant("now")
     decided = (
         select(
             row.incident_id.label("incident_id"),
@@ -251,7 +320,10 @@ def _sla(
             broken_flag(now).label("breached"),
         )
         .where(
-            touching(window.start, window.end), decided_at(now) >= window.start, decided_at(now) < window.end
+            touching(shape.start, shape.end),
+            decided_at(now) >= shape.start,
+            decided_at(now) < shape.end,
+            *([row.department == cut.department] if cut.department is not None else []),
         )
         .cte("window_targets")
         .prefix_with("MATERIALIZED")
@@ -259,7 +331,7 @@ def _sla(
     rows = (
         select(
             *_key_columns(),
-            window.index(decided.c.decided).label("bucket"),
+            shape.index(decided.c.decided).label("bucket"),
             decided.c.achieved.label("achieved"),
             decided.c.breached.label("breached"),
         )
@@ -268,9 +340,18 @@ def _sla(
         .where(cut.where())
         .cte("window_decided")
     )
-    statement = _per_dimension(rows, lambda key: [func.sum(rows.c.achieved), func.sum(rows.c.breached)])
+    return _per_dimension(rows, lambda key: [func.sum(rows.c.achieved), func.sum(rows.c.breached)])
+
+
+def _sla(
+    session: Session, window: Window, cut: Slice, now: datetime
+) -> dict[tuple[str, str], dict[int, tuple[int, int]]]:
+    """(key) → bucket → (achieved, breached)."""
     found: dict[tuple[str, str], dict[int, tuple[int, int]]] = defaultdict(dict)
-    for dimension, key, bucket, achieved, breached in session.execute(statement).tuples():
+    statement = _sla_statement(cut, window.shape)
+    for dimension, key, bucket, achieved, breached in session.execute(statement, window.params(now)).tuples():
+        if bucket is None:
+            continue
         found[(dimension, key)][int(bucket)] = (int(achieved or 0), int(breached or 0))
     return found
 
@@ -384,8 +465,8 @@ def movers(
     cut = slice or Slice()
     window = Window.of(period)
     candidates = [
-        *_volume_movers(window, _volume(session, window, cut)),
-        *_mttr_movers(window, _mttr(session, window, cut)),
+        *_volume_movers(window, _volume(session, window, cut, now)),
+        *_mttr_movers(window, _mttr(session, window, cut, now)),
         *_sla_movers(window, _sla(session, window, cut, now)),
     ]
     best: dict[tuple[str, str], Mover] = {}

@@ -15,6 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqmsbot.config import OrgConfig
 
 KINDS = ("day", "week", "month", "range")
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+"""The years a period may name: a month or range at either end of the calendar would step past the
+last date Python knows (a previous period, a local midnight), so those are refused as typed."""
+
+
+def supported(day: date) -> bool:
+    """Whether `day` lies in the years a period may name."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def timezone_for(org: OrgConfig, department: str | None) -> str:

@@ -33,7 +33,6 @@ history, sets the cost. Definitions (DESIGN §8, made precise here):
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, null, or_, select, union
@@ -42,6 +41,7 @@ from sqlalchemy.orm import aliased
 from sqmsbot.domain.incident_workflow import OPEN_STATUSES
 from sqmsbot.domain.kpi import commitments
 from sqmsbot.domain.kpi.feedback import POSITIVE
+from sqmsbot.domain.kpi.prepared import Day, Instant
 from sqmsbot.domain.kpi.slice import Slice
 from sqmsbot.domain.kpi.sql import seconds_between
 from sqmsbot.models import Feedback, Incident, IncidentEvent, IncidentTarget, ServiceVolume
@@ -59,7 +59,7 @@ STATE_CHANGES = (
 )
 
 
-def _within(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+def _within(column: Any, start: Instant, end: Instant) -> ColumnElement[bool]:
     return and_(column >= start, column < end)
 
 
@@ -69,13 +69,13 @@ def _count(*where: ColumnElement[bool]) -> Any:
 
 def counts(
     *,
-    start: datetime,
-    end: datetime,
-    at: datetime,
-    now: datetime,
+    start: Instant,
+    end: Instant,
+    at: Instant,
+    now: Instant,
     cut: Slice,
-    first_day: date | None = None,
-    end_day: date | None = None,
+    first_day: Day | None = None,
+    end_day: Day | None = None,
 ) -> Select[Any]:
     """One row: reported, resolved, fcr, resolutions, reopened, backlog, aged, volume, errors,
     responses, satisfied, score_total. `first_day`…`end_day` (exclusive): the period's local dates,
@@ -125,7 +125,7 @@ def counts(
     )
 
 
-def _volumes(cut: Slice, first_day: date | None, end_day: date | None) -> list[Any]:
+def _volumes(cut: Slice, first_day: Day | None, end_day: Day | None) -> list[Any]:
     """volume and errors of the recorded service days of the period (NULL when none, or for a slice
     that volumes are not recorded by)."""
     if first_day is None or end_day is None or (cut.priority, cut.category, cut.owner) != (None, None, None):
@@ -155,7 +155,7 @@ def _volumes(cut: Slice, first_day: date | None, end_day: date | None) -> list[A
     ]
 
 
-def _feedback(start: datetime, end: datetime, sliced: ColumnElement[bool]) -> list[Any]:
+def _feedback(start: Instant, end: Instant, sliced: ColumnElement[bool]) -> list[Any]:
     """responses, satisfied (score ≥ 4) and the sum of the scores given in the period."""
 
     def given(column: Any) -> Any:
@@ -174,7 +174,7 @@ def _feedback(start: datetime, end: datetime, sliced: ColumnElement[bool]) -> li
     ]
 
 
-def _open_at(at: datetime) -> ColumnElement[bool]:
+def _open_at(at: Instant) -> ColumnElement[bool]:
     """Reported before `at` and open just before it (see the module docstring)."""
     last = aliased(IncidentEvent)
     state_before = (
@@ -205,7 +205,7 @@ def _open_at(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def mtta(*, start: datetime, end: datetime, cut: Slice) -> Select[Any]:
+def mtta(*, start: Instant, end: Instant, cut: Slice) -> Select[Any]:
     """Seconds to acknowledge (`seconds`, and in business time `business`, NULL where not known), of
     the incidents reported in the period and acknowledged."""
     return select(
@@ -214,7 +214,7 @@ def mtta(*, start: datetime, end: datetime, cut: Slice) -> Select[Any]:
     ).where(cut.where(), _within(Incident.reported_at, start, end), Incident.acknowledged_at.is_not(None))
 
 
-def mttr(*, start: datetime, end: datetime, cut: Slice) -> Select[Any]:
+def mttr(*, start: Instant, end: Instant, cut: Slice) -> Select[Any]:
     """Seconds to resolve (to the last resolution; `business` as in `mtta`), of the incidents resolved
     in the period."""
     return select(
@@ -223,7 +223,7 @@ def mttr(*, start: datetime, end: datetime, cut: Slice) -> Select[Any]:
     ).where(cut.where(), _within(Incident.resolved_at, start, end))
 
 
-def sla(*, start: datetime, end: datetime, now: datetime, cut: Slice) -> Select[Any]:
+def sla(*, start: Instant, end: Instant, now: Instant, cut: Slice) -> Select[Any]:
     """Rows (target, achieved, breached) for the commitments decided in the period."""
     row = IncidentTarget
     decided = commitments.decided_at(now)
@@ -235,7 +235,7 @@ def sla(*, start: datetime, end: datetime, now: datetime, cut: Slice) -> Select[
         )
         .join(Incident, row.incident_id == Incident.id)
         .where(
-            cut.where(),
+            cut.targets_where(),
             # The indexed prefilter; `decided` then puts each commitment in exactly one period.
             commitments.touching(start, end),
             _within(decided, start, end),

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
-from sqmsbot.domain.kpi import commitments
+from sqmsbot.domain.kpi import commitments, prepared
 from sqmsbot.domain.kpi.period import Period, local_midnight
 from sqmsbot.domain.kpi.slice import Slice
 from sqmsbot.models import Incident, IncidentTarget
@@ -44,12 +45,50 @@ class Day:
         return self.achieved / decided if decided else None
 
 
-def _day_index(column: Any, period: Period) -> ColumnElement[Any]:
-    """The 0-based local day of the period holding `column` (NULL outside it)."""
-    boundaries = [local_midnight(period.start + timedelta(days=i + 1), period.tz) for i in range(period.days)]
-    return case(
-        *((column < boundary, literal(index)) for index, boundary in enumerate(boundaries)),
-        else_=None,
+def _day_index(column: Any, days: int) -> ColumnElement[Any]:
+    """The 0-based local day holding `column` (NULL outside the period), against the period's local
+    midnights `midnight_1` … `midnight_{days}` (parameters: `_midnights`)."""
+    ends = prepared.numbered("midnight", days + 1)[1:]
+    return case(*((column < end, literal(index)) for index, end in enumerate(ends)), else_=None)
+
+
+def _midnights(period: Period) -> dict[str, Any]:
+    """`midnight_0` (the start) … `midnight_{days}` (the end) of the period."""
+    return prepared.values(
+        "midnight",
+        [local_midnight(period.start + timedelta(days=i), period.tz) for i in range(period.days + 1)],
+    )
+
+
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _series_statements(cut: Slice, days: int) -> tuple[Select[Any], Select[Any]]:
+    """(reported per day, commitments kept and broken per day) for `days` local days."""
+    start, end, now = (
+        prepared.instant("midnight_0"),
+        prepared.instant(f"midnight_{days}"),
+        prepared.instant("now"),
+    )
+    reported = (
+        select(_day_index(Incident.reported_at, days).label("day"))
+        .where(cut.where(), Incident.reported_at >= start, Incident.reported_at < end)
+        .subquery("reported")
+    )
+    decided_at = commitments.decided_at(now)
+    decided = (
+        select(
+            _day_index(decided_at, days).label("day"),
+            commitments.kept_flag(now).label("achieved"),
+            commitments.broken_flag(now).label("breached"),
+        )
+        .join(Incident, IncidentTarget.incident_id == Incident.id)
+        .where(cut.targets_where(), commitments.touching(start, end), decided_at >= start, decided_at < end)
+        .subquery("decided")
+    )
+    return (
+        select(reported.c.day, func.count()).group_by(reported.c.day),
+        select(decided.c.day, func.sum(decided.c.achieved), func.sum(decided.c.breached)).group_by(
+            decided.c.day
+        ),
     )
 
 
@@ -62,38 +101,12 @@ def daily_series(
     is breached on its due day. `org` is taken for symmetry with `compute` (the zone is the period's).
     """
     del org
-    cut = slice or Slice()
-    start, end = period.from_, period.to
-    reported = (
-        select(_day_index(Incident.reported_at, period).label("day"))
-        .where(cut.where(), Incident.reported_at >= start, Incident.reported_at < end)
-        .subquery("reported")
-    )
-    per_day = {
-        int(index): int(n)
-        for index, n in session.execute(
-            select(reported.c.day, func.count()).group_by(reported.c.day)
-        ).tuples()
-    }
-    row = IncidentTarget
-    decided_at = commitments.decided_at(now)
-    decided = (
-        select(
-            _day_index(decided_at, period).label("day"),
-            commitments.kept_flag(now).label("achieved"),
-            commitments.broken_flag(now).label("breached"),
-        )
-        .join(Incident, row.incident_id == Incident.id)
-        .where(cut.where(), commitments.touching(start, end), decided_at >= start, decided_at < end)
-        .subquery("decided")
-    )
+    reported, decided = _series_statements(slice or Slice(), period.days)
+    params = {**_midnights(period), "now": now}
+    per_day = {int(index): int(n) for index, n in session.execute(reported, params).tuples()}
     sla = {
         int(index): (int(achieved or 0), int(breached or 0))
-        for index, achieved, breached in session.execute(
-            select(decided.c.day, func.sum(decided.c.achieved), func.sum(decided.c.breached)).group_by(
-                decided.c.day
-            )
-        ).tuples()
+        for index, achieved, breached in session.execute(decided, params).tuples()
         if index is not None
     }
     return [
@@ -107,14 +120,20 @@ def daily_series(
     ]
 
 
+@lru_cache(maxsize=prepared.CACHED_SHAPES)
+def _causes_statement(cut: Slice) -> Select[Any]:
+    start, end = prepared.instant("start"), prepared.instant("end")
+    return (
+        select(Incident.category, func.count())
+        .where(cut.where(), Incident.reported_at >= start, Incident.reported_at < end)
+        .group_by(Incident.category)
+    )
+
+
 def causes(session: Session, *, period: Period, slice: Slice | None = None) -> list[tuple[str, int]]:
     """(category key, incidents) of the incidents reported in `period`, most first (ties by key);
     an incident without a category counts under `UNCATEGORISED`. One statement."""
-    cut = slice or Slice()
-    rows = session.execute(
-        select(Incident.category, func.count())
-        .where(cut.where(), Incident.reported_at >= period.from_, Incident.reported_at < period.to)
-        .group_by(Incident.category)
-    ).tuples()
+    params = {"start": period.from_, "end": period.to}
+    rows = session.execute(_causes_statement(slice or Slice()), params).tuples()
     found = [(category or UNCATEGORISED, int(n)) for category, n in rows]
     return sorted(found, key=lambda row: (-row[1], row[0]))

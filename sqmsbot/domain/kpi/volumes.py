@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from sqmsbot.config import OrgConfig
 from sqmsbot.domain.incident_workflow import is_quality
-from sqmsbot.domain.kpi.period import local_midnight, timezone_for
+from sqmsbot.domain.kpi.period import local_midnight, supported, timezone_for
 from sqmsbot.errors import Forbidden, NotFound, SqmsError, UsageError
 from sqmsbot.models import Person, ServiceVolume
 
@@ -70,7 +70,10 @@ def parse_day(text: str, *, today: date) -> date:
     try:
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", folded):
             raise ValueError(folded)
-        return date.fromisoformat(folded)
+        day = date.fromisoformat(folded)
+        if not supported(day):
+            raise ValueError(folded)
+        return day
     except ValueError:
         raise UsageError("kpi_inputs.bad_day", field="day", value=_clip(text)) from None
 
@@ -90,11 +93,15 @@ def service_of_department(org: OrgConfig, *, department: str) -> str:
     """The one service a department owns: `/kpi volume ops …` names it by its department. A department
     with several (or none) is refused with its services, so that nothing is recorded against a guess."""
     owned = [service.key for service in org.services if service.department == department]
+    if not owned:
+        raise UsageError(
+            "kpi_inputs.department_no_service", department=department, choices=", ".join(org.service_by_key)
+        )
     if len(owned) != 1:
         raise UsageError(
             "kpi_inputs.department_services",
             department=department,
-            services=", ".join(owned) or "—",
+            services=", ".join(owned),
             choices=", ".join(org.service_by_key),
         )
     return owned[0]

@@ -6,10 +6,11 @@ the people whose work the team should recognise.
   the presenter divides into a weekly average).
 - **Top causes**: the 5 categories with most incidents reported in the week.
 - **Recognition**: among the people who resolved at least `MIN_RESOLVED` of the department's
-  incidents in the week, the best by SLA attainment over the commitments of their incidents decided
-  in the week, then by first-contact resolution, then by the number resolved. A minimum keeps one
-  lucky ticket from topping the list; attainment comes first because it is the promise to the
-  customer. It is recognition material, not a ranking of the rest: only the top `RECOGNISED` are named.
+  incidents in the week and kept at least `recognition_bar` of their commitments decided in the
+  week, the best by that attainment, then by first-contact resolution, then by the number resolved.
+  A minimum keeps one lucky ticket from topping the list; attainment comes first because it is the
+  promise to the customer. It is recognition material, never a ranking of the rest: only the top
+  `RECOGNISED` who clear the bar are named, and a week where nobody does names nobody.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ BASELINE_WEEKS = 4
 TOP_CAUSES = 5
 MIN_RESOLVED = 3
 RECOGNISED = 3
+RECOGNITION_BAR = 0.9
+"""The SLA attainment a person's week must reach to be named (the organisation's target if higher):
+recognition names good work; it never lists the rest of the team by their figures (DESIGN §9)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,11 @@ class WeeklyReport:
         return not (current.reported or current.resolved or current.backlog)
 
 
+def recognition_bar(org: OrgConfig) -> float:
+    """The attainment a week must reach to be recognised: `RECOGNITION_BAR`, or the target if higher."""
+    return max(RECOGNITION_BAR, org.kpi_targets.sla_attainment or 0.0)
+
+
 def last_week(now: datetime, tz: str) -> Period:
     """The ISO week before the one holding `now`'s local day."""
     return Period.week(local_today(now, tz) - timedelta(days=7), tz)
@@ -98,7 +107,11 @@ def gather_week(session: Session, *, department: Department, org: OrgConfig, now
         baseline_period=baseline,
         causes=causes(session, period=week, slice=cut)[:TOP_CAUSES],
         movers=movers(session, period=week, slice=cut, now=now),
-        recognised=performers(session, department=department.key, period=week, now=now)[:RECOGNISED],
+        recognised=[
+            p
+            for p in performers(session, department=department.key, period=week, now=now)
+            if p.attainment is not None and p.attainment >= recognition_bar(org)
+        ][:RECOGNISED],
     )
 
 
@@ -137,7 +150,7 @@ def performers(session: Session, *, department: str, period: Period, now: dateti
             )
             .join(Incident, IncidentTarget.incident_id == Incident.id)
             .where(
-                Incident.department == department,
+                IncidentTarget.department == department,
                 Incident.assignee_id.in_(resolved),
                 commitments.touching(start, end),
                 decided >= start,
