@@ -46,6 +46,11 @@ VERSION = 3  # bump when the data changes: the cached stores are keyed by size, 
 NOW = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 YEARS = 3
+FULL = 1_000_000
+"""The largest history: 3 years. A smaller one is seeded at the same daily rate over a shorter span
+(100 000 incidents: the last 110 days), so that the two compare history, not a busier service: the
+digest's windows hold the same incidents in both, and only what lies behind them differs."""
+MIN_SPAN_DAYS = 60  # the digest reads 5 weeks back: a quick run's small store still covers them
 DEPARTMENTS = 50
 CHUNK = 20_000
 PEOPLE = 40
@@ -116,6 +121,11 @@ def _picker(rng: random.Random, weighted: list[tuple[Any, float]]) -> Callable[[
 Event = tuple[int, str, str | None, str]  # (epoch seconds, kind, from, to)
 
 
+def span_for(n: int) -> int:
+    """The days of history `n` incidents are spread over (see FULL)."""
+    return max(MIN_SPAN_DAYS, round(YEARS * 365 * min(n, FULL) / FULL))
+
+
 def _history(
     org: OrgConfig, n: int
 ) -> Iterator[tuple[tuple[Any, ...], list[Event], list[tuple[str, int, int | None]], int]]:
@@ -123,7 +133,7 @@ def _history(
     (target, seconds, met at), and when its clocks started."""
     rng = random.Random(SEED)
     now = int(NOW.timestamp())
-    span_days = YEARS * 365
+    span_days = span_for(n)
     first_date = NOW.astimezone(SHANGHAI).date() - timedelta(days=span_days)
     first_midnight = int(datetime.combine(first_date, datetime.min.time(), tzinfo=SHANGHAI).timestamp())
     departments = [d.key for d in org.departments]

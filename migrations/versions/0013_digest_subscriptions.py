@@ -1,4 +1,5 @@
-"""digest subscriptions: managers who asked for a private copy of their department's morning digest (/kpi subscribe)
+"""digest subscriptions: who asked for a private copy of a department's morning digest
+(/kpi subscribe)
 
 Revision ID: 0013
 Revises: 0012
@@ -33,9 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("person_id", "department", name=op.f("pk_digest_subscriptions")),
     )
     with op.batch_alter_table("digest_subscriptions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_digest_subscriptions_department"), ["department"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_digest_subscriptions_department"), ["department"], unique=False)
 
 
 def downgrade() -> None:

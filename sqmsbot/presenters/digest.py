@@ -1,11 +1,13 @@
-"""The morning digest in words: yesterday's headline KPIs against the day before and the 7-day
-average, coloured against the targets; what moved; the commitments broken overnight; the oldest open
-incidents; and one chart (the 30-day trend above the Pareto of causes). No query here: the figures
-come from `sqmsbot.domain.kpi.digest.gather`.
+"""The morning digest in words: the covered days' headline KPIs against as many days before and
+against the 7 days before them, marked against the targets; what moved; the commitments broken since
+the last digest; the oldest open incidents; and one chart (the 30-day trend above the Pareto of
+causes). No query here: the figures come from `sqmsbot.domain.kpi.digest.gather`.
 
-Each headline line reads "Resolved: 12 · ▲ day before 9 · ▲ 7-day avg 10.3" and, where a target is
-set, "· target 90.0% ✅"; counts are compared with the 7-day daily average, rates and times with the
-7 days' own rate and median. A quiet day is one line, not empty figures and a blank chart.
+Each headline line reads "Resolved: 12 · day before ▲ 9 · 7-day daily avg ▲ 10.3" and, where a
+target is set, "· target 90.0% ✅"; a count is compared with the 7 days' daily average (for as many
+days as the digest covers), a rate or time with the 7 days' own figure ("previous 7 days"). The
+lines are those of `/kpi` (one table, sqmsbot.presenters.kpi.LINES). A quiet day is one line, not
+empty figures and a blank chart.
 """
 
 from __future__ import annotations

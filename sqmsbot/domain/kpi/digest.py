@@ -199,6 +199,10 @@ def broken_commitments(
 
 @lru_cache(maxsize=prepared.CACHED_SHAPES)
 def _open_statement(department: str, limit: int) -> Select[Any]:
+    """The few open incidents read by status. The instant is compared through COALESCE so that no
+    index serves it: given the chance, SQLite walks the department's whole history by its report-date
+    index instead of the open ones (bench/digest.py: 80 ms at 1M incidents against 3)."""
+    now = prepared.instant("now")
     return (
         select(
             Incident.id,
@@ -211,7 +215,7 @@ def _open_statement(department: str, limit: int) -> Select[Any]:
         .where(
             Incident.department == department,
             Incident.status.in_(OPEN_STATUSES),
-            Incident.reported_at < prepared.instant("now"),
+            func.coalesce(Incident.reported_at, now) < now,
         )
         .order_by(Incident.reported_at, Incident.id)
         .limit(limit)

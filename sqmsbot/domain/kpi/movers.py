@@ -67,6 +67,7 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
+    or_,
     select,
     union_all,
 )
@@ -128,20 +129,26 @@ class Mover:
 class Shape:
     """A window's form, without its dates: `buckets` baseline buckets of `length` local days, each
     `step` days before the next, then the period. Statements are built once per shape
-    (sqmsbot.domain.kpi.prepared), their instants named: `window_start`, `window_end`, and each
-    bucket's `bucket_start_i` and `bucket_end_i` (the period is bucket `buckets`)."""
+    (sqmsbot.domain.kpi.prepared), their instants named: each bucket's `bucket_start_i` and
+    `bucket_end_i` (the period is bucket `buckets`), and `now`."""
 
     buckets: int
     length: int
     step: int
 
-    @property
-    def start(self) -> Any:
-        return prepared.instant("window_start")
+    def _bounds(self) -> list[tuple[Any, Any]]:
+        starts = prepared.numbered("bucket_start", self.buckets + 1)
+        ends = prepared.numbered("bucket_end", self.buckets + 1)
+        return list(zip(starts, ends, strict=True))
 
-    @property
-    def end(self) -> Any:
-        return prepared.instant("window_end")
+    def within(self, column: Any) -> ColumnElement[bool]:
+        """`column` in one of the buckets: a range per bucket, so that the indexes read the few days
+        compared (a Monday and 4 Mondays), not the 29 days that span them."""
+        return or_(*(and_(column >= start, column < end) for start, end in self._bounds()))
+
+    def touched(self) -> ColumnElement[bool]:
+        """Commitments met, breached or due in one of the buckets (the indexed prefilter)."""
+        return or_(*(touching(start, end) for start, end in self._bounds()))
 
     def index(self, column: Any) -> ColumnElement[Any]:
         """The bucket holding `column` (NULL between buckets and outside the window)."""
@@ -194,8 +201,6 @@ class Window:
         starts = [local_midnight(first, tz) for first in firsts]
         ends = [local_midnight(first + timedelta(days=self.length), tz) for first in firsts]
         return {
-            "window_start": starts[0],
-            "window_end": self.period.to,
             "now": now,
             **prepared.values("bucket_start", starts),
             **prepared.values("bucket_end", ends),
@@ -231,7 +236,7 @@ def _per_dimension(
 def _volume_statement(cut: Slice, shape: Shape) -> CompoundSelect[Any]:
     rows = (
         select(*_key_columns(), shape.index(Incident.reported_at).label("bucket"))
-        .where(cut.where(), Incident.reported_at >= shape.start, Incident.reported_at < shape.end)
+        .where(cut.where(), shape.within(Incident.reported_at))
         .cte("window_reported")
     )
     return _per_dimension(rows, lambda key: [func.count()])
@@ -259,7 +264,7 @@ def _mttr_statement(cut: Slice, shape: Shape) -> Select[Any]:
             shape.index(Incident.resolved_at).label("bucket"),
             seconds_between(Incident.resolved_at, Incident.reported_at).label("seconds"),
         )
-        .where(cut.where(), Incident.resolved_at >= shape.start, Incident.resolved_at < shape.end)
+        .where(cut.where(), shape.within(Incident.resolved_at))
         .cte("window_resolved")
     )
     ranked = _per_dimension(
@@ -320,9 +325,8 @@ def _sla_statement(cut: Slice, shape: Shape) -> CompoundSelect[Any]:
             broken_flag(now).label("breached"),
         )
         .where(
-            touching(shape.start, shape.end),
-            decided_at(now) >= shape.start,
-            decided_at(now) < shape.end,
+            shape.touched(),
+            shape.within(decided_at(now)),
             *([row.department == cut.department] if cut.department is not None else []),
         )
         .cte("window_targets")
