@@ -20,6 +20,7 @@ from sqmsbot.cli.common import make_runtime, migrated_runtime, terminal_t
 from sqmsbot.config import Department
 from sqmsbot.domain.people import platforms_in_use
 from sqmsbot.i18n import Translator
+from sqmsbot.importing.prepared import IMPORT_PLATFORM
 from sqmsbot.runtime import Runtime
 from sqmsbot.scheduling import (
     Due,
@@ -133,7 +134,8 @@ def people_elsewhere(runtime: Runtime) -> list[str]:
     """Platforms the store has people on that this process does not serve (its alerts would miss them)."""
     with runtime.db.transaction() as session:
         found = platforms_in_use(session)
-    return sorted(set(found) - set(runtime.platforms))
+    # people of imported tickets have no chat identity: nobody is meant to reach them
+    return sorted(set(found) - set(runtime.platforms) - {IMPORT_PLATFORM})
 
 
 def scheduler_command() -> None:
