@@ -10,7 +10,8 @@ incidents, the 30-day trend and causes, the movers against the same weekdays of 
 histories of 100 000 and 1 000 000 incidents (`--quick`: 10 000 and 100 000) of 50 departments, on
 SQLite and on PostgreSQL. The 1 000 000 span 3 years; a smaller history is seeded at the same daily
 rate over a shorter span (100 000: the last 110 days; bench/digest_seed.py `FULL`), so that "1M
-against 100k" measures what a longer history costs, with the same incidents in the windows read. Targets: one department ≤ 150 ms and within 2×
+against 100k" measures what a longer history costs, with the same incidents in the windows read.
+Targets: one department ≤ 150 ms and within 2×
 of the floor; all 50 ≤ 3 s; 1M within 1.5× of 100k (the window, not the history, sets the cost).
 
 The **floor**, measured in the same run on the same store, interleaved with the digest: hand-written
