@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +46,8 @@ def _postgres_url() -> Iterator[str]:
     if not url:
         pytest.skip(NO_PG)
     base = make_url(normalise_url(url))
-    schema = f"sqmsbot_test_{os.getpid()}"
+    # the pid alone may repeat across containers sharing one server: a random part as well
+    schema = f"sqmsbot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

@@ -53,8 +53,9 @@ def test_clock_forward_runs_housekeeping_each_hour_and_purges(
     ]
     with runtime.db.transaction() as session:
         assert session.scalars(select(ProcessedRequest.key)).all() == ["recent"]
-    # the prompt, the new time, and one line per job: housekeeping (two runs) and sla_watch (every minute)
-    assert len(out.splitlines()) == 4
+    # the prompt, the new time, and one line per job: housekeeping and business_time (two runs each)
+    # and sla_watch (every minute)
+    assert len(out.splitlines()) == 5
     assert "housekeeping" in out and "2×" in out
     transcript(":clock 2026-11-23T12:00")  # the organisation's zone: 12:00 in Shanghai is 04:00 UTC
     assert runtime.clock.now() == datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
