@@ -19,8 +19,11 @@ run: $(STAMP)
 	@$(BIN)/sqmsbot db upgrade --quiet
 	@$(BIN)/sqmsbot run
 
+# Tests run in one worker per core (pytest-xdist): each worker has its own SQLite files and its own
+# PostgreSQL schema. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	@$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
