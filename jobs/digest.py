@@ -53,8 +53,9 @@ def compose(digest: Digest, *, notifier: Notifier, org: OrgConfig, t: Translator
 
 @job(Cron(department_time="digest_at"), per_department=True, key_format="%Y-%m-%d")
 def digest(ctx: JobContext) -> None:
-    """Post yesterday's KPIs, what moved, overnight breaches and the oldest open incidents, with the
-    30-day chart, in each department's channel on its working mornings; private copies to subscribers."""
+    """Post the KPIs of the days since the last working morning, what moved, the breaches since the
+    last digest and the oldest open incidents, with the 30-day chart, in each department's channel on
+    its working mornings; private copies to subscribers."""
     department, org = ctx.department, ctx.runtime.org
     assert department is not None  # a per-department job
     if not is_working_day(org, department, local_today(ctx.now, department.timezone)):
