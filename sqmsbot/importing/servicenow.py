@@ -30,7 +30,7 @@ from datetime import datetime
 
 from sqmsbot.importing.report import Problem
 from sqmsbot.importing.rows import Update
-from sqmsbot.importing.tickets import DONE, Ticket, Timeline, check_order
+from sqmsbot.importing.tickets import DONE, Ticket, Timeline, check_order, ticket_of
 
 
 def _order(update: Update) -> tuple[int, datetime, int]:
@@ -86,31 +86,18 @@ def event_log_ticket(updates: list[Update]) -> Ticket | list[Problem]:
     fcr = status in DONE and last.reassignment_count == 0 and reopen_count == 0
     if fcr:
         timeline.mark_fcr()
-    return Ticket(
-        external_id=last.external_id,
-        line=last.line,
+    return ticket_of(
+        last,
         title=title,
-        description=last.description,
-        priority=last.priority,
-        priority_defaulted=last.priority_defaulted,
         status=status,
-        group=last.department,
-        service=last.service,
-        category=last.category,
-        source=last.source,
-        reporter=last.reporter,
-        customer=last.customer,
-        assignee=last.assignee,
-        reported_at=last.reported_at,
+        timeline=timeline,
         acknowledged_at=acknowledged_at,
         waiting_since=waiting_since,
         resolved_at=resolved_at,
         closed_at=closed_at,
-        first_response_at=timeline.first_response_at,
         fcr=fcr,
         reopen_count=reopen_count,
         updated_at=max(timeline.last, max(u.updated_at or u.reported_at for u in updates)),
-        events=timeline.events,
     )
 
 

@@ -132,6 +132,50 @@ class Timeline:
         return at
 
 
+def ticket_of(
+    update: Update,
+    *,
+    status: str,
+    timeline: Timeline,
+    acknowledged_at: datetime | None,
+    waiting_since: datetime | None,
+    resolved_at: datetime | None,
+    closed_at: datetime | None,
+    fcr: bool,
+    reopen_count: int,
+    updated_at: datetime,
+    title: str | None = None,
+) -> Ticket:
+    """A ticket from its last update (what the export says of it now) and what its history decided:
+    the one-row formats and the event-log grouping build it alike."""
+    return Ticket(
+        external_id=update.external_id,
+        line=update.line,
+        title=update.title if title is None else title,
+        description=update.description,
+        priority=update.priority,
+        priority_defaulted=update.priority_defaulted,
+        status=status,
+        group=update.department,
+        service=update.service,
+        category=update.category,
+        source=update.source,
+        reporter=update.reporter,
+        customer=update.customer,
+        assignee=update.assignee,
+        reported_at=update.reported_at,
+        acknowledged_at=acknowledged_at,
+        waiting_since=waiting_since,
+        resolved_at=resolved_at,
+        closed_at=closed_at,
+        first_response_at=timeline.first_response_at,
+        fcr=fcr,
+        reopen_count=reopen_count,
+        updated_at=updated_at,
+        events=timeline.events,
+    )
+
+
 def check_order(
     line: int,
     reported: datetime,
@@ -208,29 +252,15 @@ def one_row_ticket(update: Update) -> Ticket | list[Problem]:
         resolved_at = timeline.move("resolved", resolved_at, "resolved", update.assignee, shown=shown)
     if closed_at is not None:
         closed_at = timeline.move("closed", closed_at, "closed")
-    return Ticket(
-        external_id=update.external_id,
-        line=update.line,
-        title=update.title,
-        description=update.description,
-        priority=update.priority,
-        priority_defaulted=update.priority_defaulted,
+    return ticket_of(
+        update,
         status=status,
-        group=update.department,
-        service=update.service,
-        category=update.category,
-        source=update.source,
-        reporter=update.reporter,
-        customer=update.customer,
-        assignee=update.assignee,
-        reported_at=update.reported_at,
+        timeline=timeline,
         acknowledged_at=acknowledged_at,
         waiting_since=waiting_since,
         resolved_at=resolved_at,
         closed_at=closed_at,
-        first_response_at=timeline.first_response_at,
         fcr=fcr,
         reopen_count=update.reopen_count,
         updated_at=max(last or timeline.last, timeline.last),
-        events=timeline.events,
     )
