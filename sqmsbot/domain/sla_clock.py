@@ -14,15 +14,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqmsbot.calendar import BusinessCalendar, add_business_time
-from sqmsbot.models import IncidentEvent
 
 Stop = tuple[datetime, datetime | None]
 BREACH = "breach"
 
 
-def stops(events: Iterable[IncidentEvent]) -> list[Stop]:
+class StateChange(Protocol):
+    """What `stops` reads of a timeline entry: an incident's events, or an imported ticket's."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def at(self) -> datetime: ...
+
+
+def stops(events: Iterable[StateChange]) -> list[Stop]:
     """The intervals in which the clocks stood still, oldest first; the last may still be open."""
     found: list[Stop] = []
     stopped_at: datetime | None = None

@@ -29,8 +29,9 @@ from datetime import datetime, timedelta
 
 from sqmsbot.calendar import BusinessCalendar
 from sqmsbot.config import OrgConfig
-from sqmsbot.importing.clocks import DueClock, Pause
-from sqmsbot.importing.tickets import DONE, OPEN, Event, Ticket
+from sqmsbot.domain.sla_clock import stops
+from sqmsbot.importing.clocks import DueClock
+from sqmsbot.importing.tickets import DONE, OPEN, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +44,6 @@ class TargetRow:
     due_at: datetime | None
     met_at: datetime | None
     breached_at: datetime | None
-
-
-def stops(events: list[Event]) -> list[Pause]:
-    """When the clocks stood still: sqmsbot.domain.sla_clock.stops over the import's own events
-    (tests/importing check the two agree)."""
-    found: list[Pause] = []
-    stopped_at: datetime | None = None
-    for event in events:
-        if event.kind == "waiting":
-            stopped_at = stopped_at or event.at
-        elif event.kind in ("resumed", "reopened", "resolved"):
-            if stopped_at is not None:
-                found.append((stopped_at, event.at))
-            stopped_at = event.at if event.kind == "resolved" else None
-    if stopped_at is not None:
-        found.append((stopped_at, None))
-    return found
 
 
 def _met(ticket: Ticket, target: str) -> tuple[bool, datetime | None]:
